@@ -1,0 +1,5 @@
+"""Allow ``python -m intercom_tui``."""
+
+from intercom_tui.cli import main
+
+raise SystemExit(main())
