@@ -37,12 +37,23 @@ def norm_assignee(value: Any) -> str | None:
     return norm_id(value)
 
 
+def next_cursor(data: Mapping[str, Any]) -> str | None:
+    """The ``starting_after`` cursor in a list answer's ``pages.next``; ``None`` when last."""
+    nxt = _dict(data.get("pages")).get("next")
+    if isinstance(nxt, dict):
+        cursor = nxt.get("starting_after")
+        return str(cursor) if cursor else None
+    if isinstance(nxt, str) and nxt:  # older API versions sent a URL or cursor string
+        return nxt
+    return None
+
+
 def _int(value: Any) -> int | None:
     if value is None or isinstance(value, bool):
         return None
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: JSON's 1e999 is inf
         return None
 
 
@@ -346,17 +357,11 @@ class Page:
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Page:
         pages = _dict(data.get("pages"))
-        nxt = pages.get("next")
-        cursor: str | None = None
-        if isinstance(nxt, dict):
-            cursor = nxt.get("starting_after") or None
-        elif isinstance(nxt, str) and nxt:  # older API versions sent a URL or cursor string
-            cursor = nxt
         items = tuple(c for c in _list(data.get("conversations")) if isinstance(c, dict))
         return cls(
             items=items,
             total_count=_int(data.get("total_count")),
-            next_cursor=cursor,
+            next_cursor=next_cursor(data),
             page=_int(pages.get("page")),
             total_pages=_int(pages.get("total_pages")),
             per_page=_int(pages.get("per_page")),
