@@ -456,7 +456,10 @@ class Workspace:
                 head["title"] = body["title"]
             if attributes:
                 head["custom_attributes"] = {**(head.get("custom_attributes") or {}), **attributes}
-            self._touch(cid)
+            # Reading is not activity: a read receipt must not move a conversation to the
+            # top of every "newest first" list (opening one would reshuffle the inbox).
+            if "title" in body or attributes:
+                self._touch(cid)
             return self._full(cid)
 
     def reply(self, cid: str, body: JSON) -> JSON:

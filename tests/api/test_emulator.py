@@ -186,9 +186,16 @@ def test_page_size_defaults_caps_and_validation(client: httpx.Client) -> None:
 
 def test_a_changed_conversation_moves_to_the_top(client: httpx.Client) -> None:
     last = walk(client)[-1]
-    client.put(f"/conversations/{last['id']}", json={"read": True}).raise_for_status()
+    client.put(f"/conversations/{last['id']}", json={"title": "Renamed"}).raise_for_status()
     top = client.get("/conversations", params={"per_page": 1}).json()["conversations"][0]
     assert top["id"] == last["id"] and top["updated_at"] > last["updated_at"]
+
+
+def test_marking_read_does_not_reorder_the_inbox(client: httpx.Client) -> None:
+    last = walk(client)[-1]
+    client.put(f"/conversations/{last['id']}", json={"read": True}).raise_for_status()
+    after = client.get(f"/conversations/{last['id']}").json()
+    assert after["read"] is True and after["updated_at"] == last["updated_at"]
 
 
 # -- search -----------------------------------------------------------------------------------
@@ -333,7 +340,7 @@ def test_incremental_search_finds_exactly_what_changed(client: httpx.Client) -> 
     since = max(c["updated_at"] for c in items)
     changed = [items[5]["id"], items[100]["id"], items[250]["id"]]
     for cid in changed:
-        client.put(f"/conversations/{cid}", json={"read": False}).raise_for_status()
+        client.put(f"/conversations/{cid}", json={"title": f"Changed {cid}"}).raise_for_status()
     query = {"field": "updated_at", "operator": ">", "value": since}
     assert ids(search_all(client, query)) == set(changed)
 
