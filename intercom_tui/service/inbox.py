@@ -1,0 +1,340 @@
+"""The one object the UI talks to: views over the cache, sync, conversations, actions.
+
+``InboxService`` knows nothing of Textual. It reads the cache synchronously (windowed
+reads take well under a millisecond), does network work in coroutines the UI runs as
+workers, and reports changes through ``listener`` callbacks the UI turns into messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from intercom_tui.api.models import Conversation, Tag
+from intercom_tui.service import actions as A
+from intercom_tui.service.directory import Directory, ListItem
+from intercom_tui.service.sender import OutboxSender, SendOutcome
+from intercom_tui.service.sync import SyncEngine, SyncProgress, SyncResult
+from intercom_tui.service.views import View, standard_views
+from intercom_tui.store.cache import Cache
+from intercom_tui.store.outbox import Outbox
+
+if TYPE_CHECKING:
+    from intercom_tui.api.client import IntercomClient
+
+META_ME = "me.admin_id"
+META_WORKSPACE = "me.workspace_id"
+META_WORKSPACE_NAME = "me.workspace_name"
+
+
+@dataclass(frozen=True, slots=True)
+class RowsChanged:
+    ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ActionFailed:
+    message: str
+    ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxChanged:
+    pending: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceChanged:
+    """Admins, teams or tags changed: views and pickers should refresh."""
+
+
+Event = RowsChanged | ActionFailed | OutboxChanged | ReferenceChanged
+
+
+@dataclass(slots=True)
+class UndoStep:
+    description: str
+    actions: list[A.Action]
+
+
+@dataclass(slots=True)
+class Connection:
+    """Where the API is; ``client`` is created on first use so httpx stays off start-up."""
+
+    base_url: str
+    token: str = field(repr=False)
+    client: IntercomClient | None = None
+
+    def get_client(self) -> IntercomClient:
+        if self.client is None:
+            from intercom_tui.api.client import IntercomClient
+
+            self.client = IntercomClient(self.token, self.base_url)
+        return self.client
+
+
+class InboxService:
+    def __init__(
+        self,
+        cache: Cache,
+        connection: Connection | None = None,
+        *,
+        saved_searches: dict[str, str] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.cache = cache
+        self.connection = connection
+        self.outbox = Outbox(cache)
+        self.directory = Directory()
+        self.saved_searches = saved_searches or {}
+        self.listeners: list[Callable[[Event], None]] = []
+        self.undo_stack: list[UndoStep] = []
+        self._clock = clock
+        self._wake = asyncio.Event()
+        self._sync: SyncEngine | None = None
+        self.reload_directory()
+        self.views: list[View] = self._build_views()
+
+    # ----------------------------------------------------------------- identity
+    @property
+    def offline(self) -> bool:
+        return self.connection is None
+
+    @property
+    def me_id(self) -> str | None:
+        return self.cache.get_meta(META_ME)
+
+    @property
+    def workspace_name(self) -> str:
+        return self.cache.get_meta(META_WORKSPACE_NAME) or ""
+
+    async def connect(self) -> None:
+        """Ask ``/me`` who we are; raises the client's typed errors (401 and so on)."""
+        me = await self.client.me()
+        self.cache.set_meta(META_ME, me.admin.id)
+        self.cache.set_meta(META_WORKSPACE, me.workspace_id)
+        self.cache.set_meta(META_WORKSPACE_NAME, me.workspace_name)
+
+    @property
+    def client(self) -> IntercomClient:
+        if self.connection is None:
+            raise RuntimeError("offline: no API connection")
+        return self.connection.get_client()
+
+    async def aclose(self) -> None:
+        if self.connection and self.connection.client:
+            await self.connection.client.aclose()
+
+    def emit(self, event: Event) -> None:
+        for listener in list(self.listeners):
+            listener(event)
+
+    # ----------------------------------------------------------------- views and rows
+    def reload_directory(self) -> None:
+        self.directory.load(
+            admins=self.cache.admins(), teams=self.cache.teams(), tags=self.cache.tags()
+        )
+
+    def load_contacts(self) -> None:
+        """Contacts can be many; load them off the start-up path (call from a thread)."""
+        self.directory.load(contacts=self.cache.contacts())
+
+    def _build_views(self) -> list[View]:
+        return standard_views(
+            self.me_id,
+            self.directory.teams.values(),
+            self.directory.tags.values(),
+            self.saved_searches,
+        )
+
+    def refresh_views(self) -> None:
+        self.reload_directory()
+        self.views = self._build_views()
+
+    def view(self, key: str) -> View:
+        for view in self.views:
+            if view.key == key:
+                return view
+        return self.views[0]
+
+    def count(self, view: View) -> int:
+        return self.cache.count(view.filter)
+
+    def window(self, view: View, offset: int, limit: int) -> list[ListItem]:
+        rows = self.cache.window(view.filter, view.sort, offset, limit)
+        return [self.directory.item(row) for row in rows]
+
+    def index_of(self, view: View, conversation_id: str) -> int | None:
+        return self.cache.index_of(view.filter, view.sort, conversation_id)
+
+    def view_counts(self, views: Sequence[View] | None = None) -> dict[str, int]:
+        return self.cache.view_counts({v.key: v.filter for v in (views or self.views)})
+
+    async def create_tag(self, name: str) -> Tag:
+        """Create (or find, Intercom matches by name) a tag and cache it."""
+        tag = await self.client.create_tag(name)
+        await asyncio.to_thread(self.cache.upsert_tag, tag.raw)
+        self.refresh_views()
+        self.emit(ReferenceChanged())
+        return tag
+
+    def tags(self) -> list[Tag]:
+        return sorted(self.directory.tags.values(), key=lambda t: t.name.lower())
+
+    # ----------------------------------------------------------------- sync
+    @property
+    def sync_engine(self) -> SyncEngine:
+        if self._sync is None:
+            self._sync = SyncEngine(self.cache, self.client)
+        return self._sync
+
+    async def sync(self, progress: Callable[[SyncProgress], None] | None = None) -> SyncResult:
+        result = await self.sync_engine.sync(progress)
+        before = {v.key for v in self.views}
+        self.refresh_views()
+        if {v.key for v in self.views} != before:
+            self.emit(ReferenceChanged())
+        self.emit(RowsChanged(result.changed_ids))
+        return result
+
+    # ----------------------------------------------------------------- one conversation
+    def cached_conversation(self, conversation_id: str) -> Conversation | None:
+        """The thread if cached, else the list item (no parts); None if unknown."""
+        data = self.cache.get_thread(conversation_id) or self.cache.get_conversation(
+            conversation_id
+        )
+        return Conversation.from_api(data) if data else None
+
+    async def fetch_conversation(self, conversation_id: str) -> Conversation:
+        """Fetch with parts and cache it; a 404 removes it from the cache too."""
+        from intercom_tui.api.errors import NotFoundError
+
+        try:
+            conversation = await self.client.get_conversation(conversation_id)
+        except NotFoundError:
+            await asyncio.to_thread(self.cache.delete_conversations, [conversation_id])
+            self.emit(RowsChanged((conversation_id,)))
+            raise
+        merged = self._with_pending_changes(conversation.raw)
+        await asyncio.to_thread(self.cache.store_thread, merged)
+        return Conversation.from_api(merged)
+
+    def _with_pending_changes(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Re-apply queued actions so a fetch never shows an optimistic change undone."""
+        cid = str(data.get("id"))
+        for entry in self.outbox.due(float("inf"), limit=1000):
+            if entry.conversation_id == cid:
+                data = A.apply(A.Action(entry.kind, cid, entry.payload.get("params", {})), data)
+        return data
+
+    def conversation_url(self, conversation_id: str) -> str:
+        workspace = self.cache.get_meta(META_WORKSPACE) or "_"
+        return f"https://app.intercom.com/a/inbox/{workspace}/inbox/conversation/{conversation_id}"
+
+    # ----------------------------------------------------------------- actions
+    def perform(self, actions: Iterable[A.Action], *, undoable: bool = True) -> int:
+        """Apply at once to the cache, queue for sending; returns how many were queued."""
+        actions = list(actions)
+        undo: list[A.Action] = []
+        changed: list[str] = []
+        for action in actions:
+            before = self.cache.get_thread(action.conversation_id) or self.cache.get_conversation(
+                action.conversation_id
+            )
+            if before is None:
+                continue
+            after = A.apply(action, before)
+            self._store_local(action.conversation_id, after)
+            payload = {"params": dict(action.params), "restore": A.restore_patch(action, before)}
+            self.outbox.add(action.kind, action.conversation_id, payload)
+            changed.append(action.conversation_id)
+            back = A.inverse(action, before)
+            if back:
+                undo += back
+        if undoable and undo:
+            names = sorted({a.describe() for a in actions})
+            self.undo_stack.append(UndoStep(", ".join(names), undo))
+            del self.undo_stack[:-50]
+        if changed:
+            self.emit(RowsChanged(tuple(changed)))
+            self.emit(OutboxChanged(self.outbox.pending_count()))
+            self._wake.set()
+        return len(changed)
+
+    def send_message(self, conversation_id: str, kind: str, text: str) -> None:
+        """Queue a reply or note typed by the user (plain text, converted to HTML)."""
+        from intercom_tui.render.compose import text_to_html
+
+        body = text_to_html(text)
+        self.perform([A.Action(kind, conversation_id, {"body": body})], undoable=False)
+
+    def pending_messages(self, conversation_id: str) -> list[A.Action]:
+        """Replies and notes still in the outbox, shown as "sending" in the thread."""
+        return [
+            A.Action(e.kind, e.conversation_id, e.payload.get("params", {}))
+            for e in self.outbox.due(float("inf"), limit=1000)
+            if e.conversation_id == conversation_id and e.kind in A.NON_IDEMPOTENT
+        ]
+
+    def undo(self) -> str | None:
+        """Queue the inverse of the last undoable action; the description, or None."""
+        if not self.undo_stack:
+            return None
+        step = self.undo_stack.pop()
+        self.perform(step.actions, undoable=False)
+        return step.description
+
+    def _store_local(self, conversation_id: str, data: dict[str, Any]) -> None:
+        self.cache.upsert_conversations([_without_parts(data)], force=True)
+        if self.cache.get_thread(conversation_id) is not None:
+            self.cache.store_thread(data)
+
+    async def run_outbox(self, *, idle: float = 5.0) -> None:
+        """Send queued actions forever (the UI runs this as a worker)."""
+        from intercom_tui.service.sender import wait_or_wake
+
+        if self.connection is None:
+            return
+        self.outbox.recover_after_crash()
+        while True:
+            await self.flush_outbox()
+            await wait_or_wake(self._wake, idle)
+
+    async def flush_outbox(self) -> list[SendOutcome]:
+        me = self.me_id
+        if self.connection is None or me is None:
+            return []
+        sender = OutboxSender(self.cache, self.outbox, self.client, me, clock=self._clock)
+        outcomes = await sender.send_due()
+        for outcome in outcomes:
+            self._settle(outcome)
+        if outcomes:
+            self.emit(OutboxChanged(self.outbox.pending_count()))
+        return outcomes
+
+    def _settle(self, outcome: SendOutcome) -> None:
+        entry = outcome.entry
+        cid = entry.conversation_id
+        if outcome.ok and outcome.conversation:
+            data = self._with_pending_changes(outcome.conversation)
+            self.cache.upsert_conversations([_without_parts(data)], force=True)
+            if "conversation_parts" in data:
+                self.cache.store_thread(data)
+            self.emit(RowsChanged((cid,)))
+        elif not outcome.ok and outcome.final:
+            action = A.Action(entry.kind, cid, entry.payload.get("params", {}))
+            current = self.cache.get_thread(cid) or self.cache.get_conversation(cid)
+            if current is not None:
+                restored = A.rollback(action, current, entry.payload.get("restore", {}))
+                self._store_local(cid, restored)
+            self.emit(RowsChanged((cid,)))
+            self.emit(
+                ActionFailed(f"Could not {action.describe()} on #{cid}: {outcome.message}", (cid,))
+            )
+
+
+def _without_parts(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k != "conversation_parts"}

@@ -1,0 +1,165 @@
+"""From settings and command-line flags to a ready ``InboxService``.
+
+The cache is one SQLite file per workspace. Which workspace a profile talks to is only
+known after ``GET /me``, so the answer is remembered in a small index file: every later
+start opens the right cache at once, with no network on the start-up path. Only a first
+run (nothing cached anyway) asks ``/me`` before the UI opens, which also turns a bad
+token into a one-line error instead of an empty inbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from intercom_tui import config
+from intercom_tui.api.models import Me
+from intercom_tui.service.inbox import (
+    META_ME,
+    META_WORKSPACE,
+    META_WORKSPACE_NAME,
+    Connection,
+    InboxService,
+)
+from intercom_tui.store.cache import Cache, CacheUnavailable, Filter, cache_path_for
+
+
+class SessionError(Exception):
+    """Why the app cannot start, in one actionable line."""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionOptions:
+    profile: str | None = None
+    base_url: str | None = None
+    region: str | None = None
+    offline: bool = False
+    insecure: bool = False
+    #: Start from an empty cache (the demo, whose emulator is new each run).
+    fresh_cache: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    key: str
+    api_url: str
+    token: str | None
+
+
+def endpoint(settings: config.Settings, opts: SessionOptions) -> Endpoint:
+    """Which API, with which token, under which profile key."""
+    profile = settings.profile(opts.profile)
+    if opts.region:
+        profile = config.Profile(
+            name=profile.name,
+            region=opts.region,
+            token=profile.token,
+            token_command=profile.token_command,
+        )
+    api_url = opts.base_url.rstrip("/") if opts.base_url else profile.api_url
+    api_url = config.check_base_url(api_url, insecure=opts.insecure)
+    token = None if opts.offline else config.resolve_token(profile)
+    return Endpoint(f"{profile.name}@{urlsplit(api_url).hostname}", api_url, token)
+
+
+def _index_path() -> Path:
+    return config.cache_dir() / "workspaces.json"
+
+
+def known_workspace(key: str) -> str | None:
+    try:
+        data = json.loads(_index_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    value = data.get(key) if isinstance(data, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def remember_workspace(key: str, workspace_id: str) -> None:
+    path = _index_path()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            data = {}
+    except (OSError, ValueError):
+        data = {}
+    data[key] = workspace_id
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    except OSError:
+        pass  # no index means one more /me at the next start, nothing worse
+
+
+def open_cache(api_url: str, workspace_id: str, *, fresh: bool = False) -> tuple[Cache, str]:
+    """The workspace's cache, or an in-memory one (with the reason) when disk fails."""
+    path = cache_path_for(api_url, workspace_id)
+    if fresh:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    try:
+        cache = Cache.open(path)
+    except CacheUnavailable as exc:
+        return Cache.memory(), f"{exc} Working without a cache this time."
+    notice = ""
+    moved = cache.recovered_from
+    if moved is not None and ".newer-" in moved.name:
+        notice = f"The cache was written by a newer intercom-tui; it was moved to {moved}."
+    elif moved is not None:
+        notice = f"The cache was damaged; it was moved to {moved} and rebuilt."
+    return cache, notice
+
+
+def open_session(settings: config.Settings, opts: SessionOptions) -> tuple[InboxService, list[str]]:
+    """Blocking form of ``open_session_async`` for the command line, before any loop runs."""
+    return asyncio.run(open_session_async(settings, opts))
+
+
+async def open_session_async(
+    settings: config.Settings, opts: SessionOptions
+) -> tuple[InboxService, list[str]]:
+    """A service ready for the UI, plus notices to show once it is on screen."""
+    ep = endpoint(settings, opts)
+    notices: list[str] = list(settings.warnings)
+    workspace = known_workspace(ep.key)
+    if opts.offline:
+        if workspace is None:
+            raise SessionError(
+                "Nothing is cached for this workspace yet; run `intercom-tui sync` once online."
+            )
+        cache, notice = open_cache(ep.api_url, workspace)
+        notices += [notice] if notice else []
+        if cache.count(Filter()) == 0:
+            raise SessionError("The cache is empty; run `intercom-tui sync` once online.")
+        return InboxService(cache, None, saved_searches=settings.saved_searches), notices
+    if not ep.token:
+        raise SessionError(
+            "No access token: set INTERCOM_ACCESS_TOKEN, run `intercom-tui login`, "
+            "or try `intercom-tui --demo`."
+        )
+    connection = Connection(ep.api_url, ep.token)
+    if workspace is None or opts.fresh_cache:
+        me = await _identify(connection)
+        workspace = me.workspace_id or "default"
+        remember_workspace(ep.key, workspace)
+        cache, notice = open_cache(ep.api_url, workspace, fresh=opts.fresh_cache)
+        cache.set_meta(META_ME, me.admin.id)
+        cache.set_meta(META_WORKSPACE, me.workspace_id)
+        cache.set_meta(META_WORKSPACE_NAME, me.workspace_name)
+        connection.client = None  # closed by _identify; the UI's loop makes its own
+    else:
+        cache, notice = open_cache(ep.api_url, workspace)
+    notices += [notice] if notice else []
+    service = InboxService(cache, connection, saved_searches=settings.saved_searches)
+    return service, notices
+
+
+async def _identify(connection: Connection) -> Me:
+    client = connection.get_client()
+    try:
+        return await client.me()
+    finally:
+        await client.aclose()

@@ -1,0 +1,226 @@
+"""``InboxApp``: screens, global keys, themes, keymap, and the background workers.
+
+The app owns the long-running work (connect, periodic sync, the outbox sender) so it
+keeps going whichever screen is on top; screens hear about changes through
+``ServiceEvent`` and ``SyncStatus`` messages, which the app forwards to every screen.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.theme import Theme
+from textual.worker import Worker, WorkerState
+
+from intercom_tui.config import Settings
+from intercom_tui.service.inbox import ActionFailed, Event, InboxService
+from intercom_tui.service.sync import SyncProgress
+from intercom_tui.ui.commands import InboxCommands
+from intercom_tui.ui.keymap import check_keymap
+from intercom_tui.ui.messages import ServiceEvent, SyncStatus
+from intercom_tui.ui.themes import builtin_theme_dir, load_themes
+
+
+class InboxApp(App[int]):
+    """The terminal inbox."""
+
+    TITLE = "intercom-tui"
+    CSS_PATH: ClassVar[list[str]] = [  # type: ignore[misc]
+        "styles/app.tcss",
+        "styles/inbox.tcss",
+        "styles/conversation.tcss",
+        "styles/dialogs.tcss",
+    ]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("ctrl+z", "undo", "Undo", show=False, id="app.undo"),
+    ]
+    COMMANDS: ClassVar[set] = App.COMMANDS | {InboxCommands}  # type: ignore[assignment]
+
+    def __init__(
+        self,
+        service: InboxService,
+        settings: Settings | None = None,
+        *,
+        notices: list[str] | None = None,
+        open_conversation: str | None = None,
+        clock: Callable[[], float] = time.time,
+        background: bool = True,
+    ) -> None:
+        super().__init__()
+        self.service = service
+        self.settings = settings or Settings()
+        self.clock = clock
+        self._notices = list(notices or [])
+        self._open_conversation = open_conversation
+        self._background = background
+        self.sync_error: str | None = None
+        self.syncing = False
+        service.listeners.append(self._service_listener)
+
+    # ------------------------------------------------------------------ start-up
+    def on_mount(self) -> None:
+        self._setup_themes()
+        self._setup_keymap()
+        from intercom_tui.ui.screens.inbox import InboxScreen
+
+        self.push_screen(InboxScreen())
+        if self._open_conversation:
+            self.open_conversation(self._open_conversation)
+        for notice in self._notices:
+            self.notify(notice, severity="warning", timeout=8)
+        if self._background and not self.service.offline:
+            self.connect_and_sync()
+            self.run_outbox()
+            self.set_interval(self.settings.poll_interval, self.request_sync, name="poll")
+
+    def _setup_themes(self) -> None:
+        from intercom_tui.config import user_themes_dir
+
+        folder = builtin_theme_dir()
+        loaded = load_themes(*(f for f in (folder, user_themes_dir()) if f is not None))
+        for theme in loaded.themes:
+            self.register_theme(theme)
+        if loaded.problems:
+            self.notify("Skipped themes: " + "; ".join(loaded.problems), severity="warning")
+        if self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+        else:
+            self.notify(f"Unknown theme {self.settings.theme!r}; using the default.")
+            if "intercom-dark" in self.available_themes:
+                self.theme = "intercom-dark"
+        self.theme_changed_signal.subscribe(self, self._persist_theme)
+
+    def _setup_keymap(self) -> None:
+        problems = check_keymap(self.settings.keymap)
+        if problems:
+            self.notify("Keymap: " + "; ".join(problems), severity="warning", timeout=10)
+        self.set_keymap(self.settings.keymap)
+
+    # ------------------------------------------------------------------ workers
+    @work(exclusive=True, group="sync", exit_on_error=False)
+    async def connect_and_sync(self) -> None:
+        self.syncing = True
+        try:
+            if self.service.me_id is None:
+                await self.service.connect()
+            await self.service.sync(self._progress)
+        finally:
+            self.syncing = False
+        self.sync_error = None
+        self._broadcast(SyncStatus(None))
+
+    def request_sync(self) -> None:
+        """``R`` and the poll timer: start a sync unless one is running."""
+        if self.service.offline:
+            self.notify("Offline: nothing to sync.", severity="warning")
+        elif not self.syncing:
+            self.connect_and_sync()
+
+    def _progress(self, progress: SyncProgress) -> None:
+        self._broadcast(SyncStatus(progress))
+
+    @work(exclusive=True, group="outbox", exit_on_error=False)
+    async def run_outbox(self) -> None:
+        await self.service.run_outbox()
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """One place where background failures become a plain sentence on screen."""
+        if event.state != WorkerState.ERROR or event.worker.error is None:
+            return
+        error = event.worker.error
+        message = getattr(error, "user_message", None) or f"{type(error).__name__}: {error}"
+        if event.worker.group == "sync":
+            self.sync_error = message
+            self._broadcast(SyncStatus(None, error=message))
+            self.notify(f"Sync failed: {message}", severity="error", timeout=8)
+        elif event.worker.group == "outbox":
+            self.notify(f"Sending stopped: {message}", severity="error", timeout=8)
+            self.set_timer(15, self.run_outbox)
+        else:
+            self.notify(message, severity="error", timeout=8)
+
+    # ------------------------------------------------------------------ events
+    def _service_listener(self, event: Event) -> None:
+        if isinstance(event, ActionFailed):
+            self.notify(event.message, severity="error", timeout=8)
+        self._broadcast(ServiceEvent(event))
+
+    def _broadcast(self, message: ServiceEvent | SyncStatus) -> None:
+        for screen in self.screen_stack:
+            screen.post_message(_copy(message))
+
+    # ------------------------------------------------------------------ actions
+    def action_undo(self) -> None:
+        description = self.service.undo()
+        if description is None:
+            self.notify("Nothing to undo.")
+        else:
+            self.notify(f"Undone: {description}")
+
+    def action_help(self) -> None:
+        from intercom_tui.ui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def open_conversation(self, conversation_id: str, index: int | None = None) -> None:
+        from intercom_tui.ui.screens.conversation import ConversationScreen
+
+        self.push_screen(ConversationScreen(conversation_id, index=index))
+
+    def _persist_theme(self, theme: Theme) -> None:
+        """Whatever picked the theme (palette, keys), remember it in config.toml."""
+        from dataclasses import replace
+
+        from intercom_tui.config import ConfigError, load_settings, save_settings
+
+        if theme.name == self.settings.theme:
+            return
+        self.settings = replace(self.settings, theme=theme.name)
+        try:
+            save_settings(replace(load_settings(), theme=theme.name))
+        except (OSError, ConfigError) as exc:
+            self.notify(f"Theme not saved: {exc}", severity="warning")
+
+    @work(exclusive=True, group="profile", exit_on_error=False)
+    async def switch_profile(self, name: str) -> None:
+        """Open another workspace in place: new service, fresh inbox screen."""
+        from intercom_tui.service.session import SessionOptions, open_session_async
+
+        service, notices = await open_session_async(self.settings, SessionOptions(profile=name))
+        old = self.service
+        self.workers.cancel_group(self, "sync")
+        self.workers.cancel_group(self, "outbox")
+        await old.aclose()
+        self.service = service
+        service.listeners.append(self._service_listener)
+        from intercom_tui.ui.screens.inbox import InboxScreen
+
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        await self.switch_screen(InboxScreen())
+        for notice in notices:
+            self.notify(notice, severity="warning")
+        self.notify(f"Switched to profile {name!r}")
+        if self._background and not service.offline:
+            self.connect_and_sync()
+            self.run_outbox()
+
+    async def action_quit(self) -> None:
+        await self.service.aclose()
+        self.exit(0)
+
+
+def _copy(message: ServiceEvent | SyncStatus) -> ServiceEvent | SyncStatus:
+    """A message instance can be delivered once; each screen gets its own."""
+    if isinstance(message, ServiceEvent):
+        return ServiceEvent(message.event)
+    return SyncStatus(message.progress, message.error)

@@ -1,0 +1,218 @@
+"""One conversation: the streaming thread, the sidebar, and triage keys.
+
+What the cache has is on screen in the first frame; the full thread is fetched in a
+worker and merged in. ``]``/``[`` walk the list view underneath without going back, and
+the next conversation is prefetched so that walk never waits.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.widgets import Footer, Static
+
+from intercom_tui.api.errors import ApiError, NotFoundError
+from intercom_tui.api.models import Conversation
+from intercom_tui.render.safe import clean_line
+from intercom_tui.service import actions as A
+from intercom_tui.service.export import to_markdown
+from intercom_tui.service.inbox import RowsChanged
+from intercom_tui.ui.messages import ServiceEvent
+from intercom_tui.ui.screens.triage import TriageScreen
+from intercom_tui.ui.widgets.sidebar import Sidebar
+from intercom_tui.ui.widgets.thread_view import ThreadView
+
+if TYPE_CHECKING:
+    from intercom_tui.ui.screens.inbox import InboxScreen
+
+#: Below this width the sidebar moves under the thread.
+NARROW = 100
+
+
+class ConversationScreen(TriageScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="conversation.back"),
+        Binding("right_square_bracket", "step(1)", "Next", id="conversation.next"),
+        Binding("left_square_bracket", "step(-1)", "Previous", id="conversation.previous"),
+        Binding("s", "toggle_sidebar", "Sidebar", id="conversation.sidebar"),
+        Binding("y", "copy_link", "Copy link", show=False, id="conversation.copy"),
+        Binding("e", "export", "Export", show=False, id="conversation.export"),
+        Binding("R", "refresh", "Refresh", show=False, id="conversation.refresh"),
+    ]
+
+    def __init__(self, conversation_id: str, *, index: int | None = None) -> None:
+        super().__init__(id="conversation")
+        self.conversation_id = conversation_id
+        self.index = index
+        self.conversation: Conversation | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="conversation-header")
+        with Horizontal(id="conversation-body"):
+            yield ThreadView(id="thread")
+            yield Sidebar(id="sidebar")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_class(self.size.width < NARROW, "-narrow")
+        self.load(self.conversation_id)
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < NARROW, "-narrow")
+
+    # ------------------------------------------------------------------ loading
+    def load(self, conversation_id: str) -> None:
+        self.conversation_id = conversation_id
+        cached = self.service.cached_conversation(conversation_id)
+        thread = self.query_one(ThreadView)
+        if cached is not None:
+            self._show(cached, replace=True)
+        else:
+            thread.clear()
+            self._header_text(Content.styled(f"Loading #{conversation_id}…", "dim"))
+        thread.focus()
+        if not self.service.offline:
+            self.fetch(conversation_id)
+        if cached is not None and not cached.read:
+            self.service.perform(
+                [A.Action(A.READ, conversation_id, {"read": True})], undoable=False
+            )
+
+    def _show(self, conversation: Conversation, *, replace: bool) -> None:
+        self.conversation = conversation
+        names = self.service.directory
+        thread = self.query_one(ThreadView)
+        if replace:
+            thread.show(conversation, names=names)
+        else:
+            thread.update_parts(conversation)
+        thread.set_pending(self.service.pending_messages(conversation.id))
+        self.query_one(Sidebar).show(conversation, names=names)
+        self._header(conversation)
+
+    def _header(self, c: Conversation) -> None:
+        title = clean_line(c.title or c.source.subject or "", 120)
+        contact = self.service.directory.contact_name(c.contact_ids[0] if c.contact_ids else None)
+        contact = clean_line(contact or c.source.author.name or c.source.author.email, 40)
+        assignee = self.service.directory.assignee_label(c.admin_assignee_id, c.team_assignee_id)
+        state_style = {"open": "$success", "snoozed": "$warning", "closed": "dim"}.get(c.state, "")
+        self._header_text(
+            Content.assemble(
+                (f" #{c.id} ", "bold reverse"),
+                " ",
+                (c.state, f"bold {state_style}"),
+                ("  ! priority" if c.priority else "", "bold $error"),
+                "  ",
+                (title or "(no title)", "bold"),
+                ("  · " + contact if contact else "", ""),
+                ("  → " + clean_line(assignee, 30) if assignee else "  unassigned", "dim"),
+            )
+        )
+
+    def _header_text(self, content: Content) -> None:
+        self.query_one("#conversation-header", Static).update(content)
+
+    @work(exclusive=True, group="thread")
+    async def fetch(self, conversation_id: str) -> None:
+        try:
+            fresh = await self.service.fetch_conversation(conversation_id)
+        except NotFoundError:
+            self.notify(f"Conversation #{conversation_id} no longer exists.", severity="error")
+            return
+        except ApiError as exc:
+            self.notify(f"Showing the cached copy: {exc.user_message}", severity="warning")
+            return
+        if conversation_id == self.conversation_id:
+            first = self.conversation is None or not self.conversation.parts
+            self._show(fresh, replace=first)
+        self.prefetch_next()
+
+    @work(exclusive=True, group="prefetch")
+    async def prefetch_next(self) -> None:
+        """Warm the cache with the next conversation so ``]`` shows it whole at once."""
+        inbox = self._inbox()
+        if inbox is None or self.index is None:
+            return
+        item = inbox.conversation_list.item_at(self.index + 1)
+        if item is not None and self.service.cache.get_thread(item.id) is None:
+            try:
+                await self.service.fetch_conversation(item.id)
+            except ApiError:
+                pass  # a prefetch is a bonus; the real open reports errors
+
+    # ------------------------------------------------------------------ actions
+    def target_ids(self) -> list[str]:
+        return [self.conversation_id]
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def _inbox(self) -> InboxScreen | None:
+        from intercom_tui.ui.screens.inbox import InboxScreen
+
+        for screen in self.app.screen_stack:
+            if isinstance(screen, InboxScreen):
+                return screen
+        return None
+
+    def action_step(self, step: int) -> None:
+        inbox = self._inbox()
+        if inbox is None or self.index is None:
+            self.notify("Open a conversation from the list to walk through it.")
+            return
+        found = inbox.next_id(self.index, step)
+        if found is None:
+            self.notify("No more conversations in this view." if step > 0 else "At the top.")
+            return
+        self.conversation = None
+        self.conversation_id, self.index = found
+        self.load(self.conversation_id)
+
+    def action_toggle_sidebar(self) -> None:
+        sidebar = self.query_one(Sidebar)
+        sidebar.display = not sidebar.display
+
+    def action_copy_link(self) -> None:
+        url = self.service.conversation_url(self.conversation_id)
+        self.app.copy_to_clipboard(url)
+        self.notify(f"Copied {url}")
+
+    def action_export(self) -> None:
+        if self.conversation is None:
+            return
+        path = Path.cwd() / f"conversation-{self.conversation_id}.md"
+        try:
+            path.write_text(to_markdown(self.conversation, self.service.directory), "utf-8")
+        except OSError as exc:
+            self.notify(f"Could not write {path}: {exc.strerror}", severity="error")
+            return
+        self.notify(f"Exported to {path}")
+
+    def action_refresh(self) -> None:
+        if not self.service.offline:
+            self.fetch(self.conversation_id)
+
+    # ------------------------------------------------------------------ live updates
+    def on_service_event(self, message: ServiceEvent) -> None:
+        event = message.event
+        if not isinstance(event, RowsChanged) or self.conversation_id not in event.ids:
+            return
+        cache = self.service.cache
+        row, thread = cache.get_row(self.conversation_id), cache.get_thread(self.conversation_id)
+        stale = (
+            thread is not None
+            and row is not None
+            and row.updated_at > int(thread.get("updated_at") or 0)
+        )
+        if stale and not self.service.offline:
+            self.fetch(self.conversation_id)  # someone else changed it: fetch the new parts
+            return
+        cached = self.service.cached_conversation(self.conversation_id)
+        if cached is not None:
+            self._show(cached, replace=False)

@@ -1,0 +1,225 @@
+"""The inbox list screen: view bar, the virtual conversation list, filter box, status line."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.widgets import Footer, Input, Static
+
+from intercom_tui.service.directory import ListItem
+from intercom_tui.service.inbox import InboxService, ReferenceChanged, RowsChanged
+from intercom_tui.service.views import View
+from intercom_tui.store.cache import Sort
+from intercom_tui.ui.messages import ServiceEvent, SyncStatus
+from intercom_tui.ui.screens.pickers import ViewPicker
+from intercom_tui.ui.screens.triage import TriageScreen
+from intercom_tui.ui.widgets.conversation_list import ConversationList
+from intercom_tui.ui.widgets.status_bar import StatusBar
+
+_SORTS = [Sort.UPDATED, Sort.WAITING, Sort.PRIORITY]
+_SORT_NAMES = {Sort.UPDATED: "newest", Sort.WAITING: "oldest waiting", Sort.PRIORITY: "priority"}
+
+
+class ViewSource:
+    """Binds the service to one view: what ``ConversationList`` reads."""
+
+    def __init__(self, service: InboxService, view: View) -> None:
+        self.service = service
+        self.view = view
+
+    def count(self) -> int:
+        return self.service.count(self.view)
+
+    def window(self, offset: int, limit: int) -> Sequence[ListItem]:
+        return self.service.window(self.view, offset, limit)
+
+    def index_of(self, conversation_id: str) -> int | None:
+        return self.service.index_of(self.view, conversation_id)
+
+
+class InboxScreen(TriageScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "filter", "Filter", id="inbox.filter"),
+        Binding("R", "refresh", "Refresh", show=False, id="inbox.refresh"),
+        Binding("S", "cycle_sort", "Sort", show=False, id="inbox.sort"),
+        Binding("v", "pick_view", "Views", id="inbox.views"),
+        Binding("escape", "clear", "Clear", show=False, id="inbox.clear"),
+        *(
+            Binding(str(n), f"view_number({n - 1})", f"View {n}", show=False, id=f"inbox.view{n}")
+            for n in range(1, 7)
+        ),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="inbox")
+        self.view_key = "open"
+        self.sort = Sort.UPDATED
+        self.filter_text = ""
+        self.counts: dict[str, int] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="view-bar")
+        yield ConversationList(id="conversations", clock=self.inbox_app.clock)
+        yield Input(placeholder="Filter this view (title, contact, text)…", id="filter")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    @property
+    def conversation_list(self) -> ConversationList:
+        return self.query_one(ConversationList)
+
+    @property
+    def current_view(self) -> View:
+        view = self.service.view(self.view_key).with_sort(self.sort)
+        return view.with_text(self.filter_text) if self.filter_text else view
+
+    def on_mount(self) -> None:
+        self.query_one("#filter", Input).display = False
+        self._show_view()
+        self.conversation_list.focus()
+        self.refresh_counts()
+
+    # ------------------------------------------------------------------ views
+    def _show_view(self) -> None:
+        self.conversation_list.set_source(ViewSource(self.service, self.current_view))
+        self._update_bar()
+        self._update_status()
+
+    def switch_view(self, key: str) -> None:
+        self.view_key = key
+        self.filter_text = ""
+        filter_box = self.query_one("#filter", Input)
+        filter_box.value = ""
+        filter_box.display = False
+        self._show_view()
+        self.conversation_list.focus()
+
+    def action_view_number(self, index: int) -> None:
+        standard = [v for v in self.service.views if v.group == "Inbox"]
+        if index < len(standard):
+            self.switch_view(standard[index].key)
+
+    def action_pick_view(self) -> None:
+        def chosen(choice: object) -> None:
+            if choice is not None:
+                self.switch_view(choice.value)  # type: ignore[attr-defined]
+
+        self.app.push_screen(ViewPicker.for_views(self.service, self.counts), chosen)
+
+    def action_cycle_sort(self) -> None:
+        self.sort = _SORTS[(_SORTS.index(self.sort) + 1) % len(_SORTS)]
+        self._show_view()
+        self.notify(f"Sorted by {_SORT_NAMES[self.sort]}")
+
+    def _update_bar(self) -> None:
+        parts: list[Content | tuple[str, str] | str] = []
+        current = self.service.view(self.view_key)
+        standard = [v for v in self.service.views if v.group == "Inbox"]
+        shown = standard if current in standard else [*standard, current]
+        for n, view in enumerate(shown, start=1):
+            count = self.counts.get(view.key)
+            label = f" {view.name}" + (f" {count:,}" if count is not None else "") + " "
+            if n <= 6 and view in standard:
+                label = f" {n}" + label
+            style = "reverse bold" if view.key == self.view_key else "dim" if not count else ""
+            parts.append((label, style))
+            parts.append(" ")
+        workspace = self.service.workspace_name
+        if workspace:
+            parts.append((f"  {workspace}", "dim italic"))
+        self.query_one("#view-bar", Static).update(Content.assemble(*parts))
+
+    @work(thread=True, exclusive=True, group="counts")
+    def refresh_counts(self) -> None:
+        """View counts can take tens of ms on a big cache: off the UI thread."""
+        counts = self.service.view_counts()
+        self.app.call_from_thread(self._set_counts, counts)
+
+    def _set_counts(self, counts: dict[str, int]) -> None:
+        self.counts = counts
+        self._update_bar()
+
+    # ------------------------------------------------------------------ filter
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value.strip()
+        self._show_view()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.conversation_list.focus()
+
+    def action_clear(self) -> None:
+        box = self.query_one("#filter", Input)
+        if self.conversation_list.selected:
+            self.conversation_list.clear_selection()
+        elif box.display:
+            box.value = ""
+            box.display = False
+            self.filter_text = ""
+            self._show_view()
+            self.conversation_list.focus()
+
+    # ------------------------------------------------------------------ triage hooks
+    def target_ids(self) -> list[str]:
+        return self.conversation_list.selected_ids()
+
+    def after_action(self) -> None:
+        self.conversation_list.clear_selection()
+
+    # ------------------------------------------------------------------ events
+    @on(ConversationList.Opened)
+    def _open(self, event: ConversationList.Opened) -> None:
+        self.inbox_app.open_conversation(event.item.id, index=event.index)
+
+    @on(ConversationList.SelectionChanged)
+    def _selection(self) -> None:
+        self._update_status()
+
+    def on_service_event(self, message: ServiceEvent) -> None:
+        event = message.event
+        if isinstance(event, ReferenceChanged):
+            self._update_bar()
+        if isinstance(event, RowsChanged | ReferenceChanged):
+            self.conversation_list.reload()
+            self.refresh_counts()
+        self._update_status()
+
+    def on_sync_status(self, message: SyncStatus) -> None:
+        self.query_one(StatusBar).sync_status(message.progress, message.error)
+        if message.progress is None and message.error is None:
+            self.refresh_counts()
+
+    def _update_status(self) -> None:
+        status = self.query_one(StatusBar)
+        status.update_state(
+            view=self.current_view.name,
+            sort=_SORT_NAMES[self.sort],
+            total=self.conversation_list.row_count,
+            selected=len(self.conversation_list.selected),
+            pending=self.service.outbox.pending_count(),
+            filter_text=self.filter_text,
+            offline=self.service.offline,
+        )
+
+    def action_refresh(self) -> None:
+        self.inbox_app.request_sync()
+
+    def next_id(self, index: int, step: int) -> tuple[str, int] | None:
+        """The conversation ``step`` rows from ``index`` in this view, for ``]``/``[``."""
+        target = index + step
+        item = self.conversation_list.item_at(target)
+        if item is None:
+            return None
+        self.conversation_list.set_cursor(target)
+        return item.id, target
