@@ -102,14 +102,15 @@ def build_parser() -> argparse.ArgumentParser:
 def _options(args: argparse.Namespace, **extra: object) -> SessionOptions:
     from intercom_tui.service.session import SessionOptions
 
-    return SessionOptions(
-        profile=args.profile,
-        base_url=args.base_url,
-        region=args.region,
-        offline=bool(getattr(args, "offline", False)),
-        insecure=args.insecure,
-        **extra,  # type: ignore[arg-type]
-    )
+    fields: dict[str, object] = {
+        "profile": args.profile,
+        "base_url": args.base_url,
+        "region": args.region,
+        "offline": bool(getattr(args, "offline", False)),
+        "insecure": args.insecure,
+        **extra,
+    }
+    return SessionOptions(**fields)  # type: ignore[arg-type]
 
 
 def _fail(message: str, code: int = 2) -> int:
@@ -185,7 +186,7 @@ def run_login(args: argparse.Namespace) -> int:
     import getpass
 
     from intercom_tui.api.client import IntercomClient
-    from intercom_tui.service.session import endpoint, remember_workspace
+    from intercom_tui.service.session import profile_key, remember_workspace
 
     settings = config.load_settings()
     name = args.profile or settings.default_profile
@@ -216,8 +217,7 @@ def run_login(args: argparse.Namespace) -> int:
         )
     )
     path = config.save_settings(config.with_profile(settings, profile, make_default=args.default))
-    key = endpoint(config.Settings(profiles={name: profile}), _options(args, profile=name)).key
-    remember_workspace(key, me.workspace_id or "default")
+    remember_workspace(profile_key(name, api_url), me.workspace_id or "default")
     print(
         f"Logged in to {me.workspace_name or me.workspace_id} as {me.admin.name} "
         f"<{me.admin.email}>; profile {name!r} saved in {path} (mode 0600)."

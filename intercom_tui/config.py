@@ -262,10 +262,3 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def redact(text: str, secret: str | None) -> str:
-    """Remove a secret from text that may be shown or logged."""
-    if secret and len(secret) >= 4:
-        return text.replace(secret, "«token»")
-    return text

@@ -23,9 +23,7 @@ async def service_for(server: EmulatorServer, *, synced: bool = True) -> InboxSe
     service, _ = await open_session_async(settings_for(server), SessionOptions())
     if synced:
         await service.sync()
-        await service.aclose()
-        assert service.connection is not None
-        service.connection.client = None  # the next loop makes its own client
+        await service.aclose()  # the app's loop makes its own client
     return service
 
 

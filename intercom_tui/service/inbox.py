@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from intercom_tui.api.models import Conversation, Tag
 from intercom_tui.service import actions as A
 from intercom_tui.service.directory import Directory, ListItem
-from intercom_tui.service.sender import OutboxSender, SendOutcome
+from intercom_tui.service.sender import MAX_QUEUE, OutboxSender, SendOutcome
 from intercom_tui.service.sync import SyncEngine, SyncProgress, SyncResult
 from intercom_tui.service.views import View, standard_views
 from intercom_tui.store.cache import Cache
@@ -58,6 +58,12 @@ Event = RowsChanged | ActionFailed | OutboxChanged | ReferenceChanged
 class UndoStep:
     description: str
     actions: list[A.Action]
+    #: False for a step that cannot be undone (a reply): ctrl+z says so instead.
+    possible: bool = True
+
+
+#: How many steps ctrl+z can go back.
+UNDO_DEPTH = 50
 
 
 @dataclass(slots=True)
@@ -84,15 +90,17 @@ class InboxService:
         *,
         saved_searches: dict[str, str] | None = None,
         clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.cache = cache
         self.connection = connection
-        self.outbox = Outbox(cache)
+        self.outbox = Outbox(cache, clock=clock)
         self.directory = Directory()
         self.saved_searches = saved_searches or {}
         self.listeners: list[Callable[[Event], None]] = []
         self.undo_stack: list[UndoStep] = []
         self._clock = clock
+        self._sleep = sleep
         self._wake = asyncio.Event()
         self._sync: SyncEngine | None = None
         self.reload_directory()
@@ -125,8 +133,11 @@ class InboxService:
         return self.connection.get_client()
 
     async def aclose(self) -> None:
+        """Close the HTTP client; the next network call (in any loop) makes a new one."""
         if self.connection and self.connection.client:
             await self.connection.client.aclose()
+            self.connection.client = None
+        self._sync = None
 
     def emit(self, event: Event) -> None:
         for listener in list(self.listeners):
@@ -187,15 +198,23 @@ class InboxService:
     # ----------------------------------------------------------------- sync
     @property
     def sync_engine(self) -> SyncEngine:
-        if self._sync is None:
-            self._sync = SyncEngine(self.cache, self.client)
+        """The engine for the current client (a new event loop gets a new client)."""
+        client = self.client
+        if self._sync is None or self._sync.client is not client:
+            self._sync = SyncEngine(
+                self.cache,
+                client,
+                clock=self._clock,
+                sleep=self._sleep,
+                local_changes=self._with_pending_changes_all,
+            )
         return self._sync
 
     async def sync(self, progress: Callable[[SyncProgress], None] | None = None) -> SyncResult:
         result = await self.sync_engine.sync(progress)
-        before = {v.key for v in self.views}
+        before = [(v.key, v.name) for v in self.views]
         self.refresh_views()
-        if {v.key for v in self.views} != before:
+        if [(v.key, v.name) for v in self.views] != before:
             self.emit(ReferenceChanged())
         self.emit(RowsChanged(result.changed_ids))
         return result
@@ -203,10 +222,20 @@ class InboxService:
     # ----------------------------------------------------------------- one conversation
     def cached_conversation(self, conversation_id: str) -> Conversation | None:
         """The thread if cached, else the list item (no parts); None if unknown."""
-        data = self.cache.get_thread(conversation_id) or self.cache.get_conversation(
-            conversation_id
-        )
+        data = self._local(conversation_id)
         return Conversation.from_api(data) if data else None
+
+    def _local(self, conversation_id: str) -> dict[str, Any] | None:
+        """The cached conversation: the list JSON, with the thread's parts when cached.
+
+        A sync refreshes the list JSON only, so it is the newest head; a thread fetched
+        earlier holds an older one that must not win (or an action would undo the sync).
+        """
+        head = self.cache.get_conversation(conversation_id)
+        if head is None:
+            return None
+        thread = self.cache.get_thread(conversation_id)
+        return {**thread, **head} if thread else head
 
     async def fetch_conversation(self, conversation_id: str) -> Conversation:
         """Fetch with parts and cache it; a 404 removes it from the cache too."""
@@ -224,11 +253,20 @@ class InboxService:
 
     def _with_pending_changes(self, data: dict[str, Any]) -> dict[str, Any]:
         """Re-apply queued actions so a fetch never shows an optimistic change undone."""
-        cid = str(data.get("id"))
-        for entry in self.outbox.due(float("inf"), limit=1000):
-            if entry.conversation_id == cid:
-                data = A.apply(A.Action(entry.kind, cid, entry.payload.get("params", {})), data)
-        return data
+        return self._with_pending_changes_all([data])[0]
+
+    def _with_pending_changes_all(self, items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``_with_pending_changes`` for a page of conversations (one outbox read)."""
+        pending: dict[str, list[A.Action]] = {}
+        for entry in self.outbox.due(float("inf"), limit=MAX_QUEUE):
+            action = A.Action(entry.kind, entry.conversation_id, entry.payload.get("params", {}))
+            pending.setdefault(entry.conversation_id, []).append(action)
+        out = []
+        for data in items:
+            for action in pending.get(str(data.get("id")), ()):
+                data = A.apply(action, data)
+            out.append(data)
+        return out
 
     def conversation_url(self, conversation_id: str) -> str:
         workspace = self.cache.get_meta(META_WORKSPACE) or "_"
@@ -240,24 +278,27 @@ class InboxService:
         actions = list(actions)
         undo: list[A.Action] = []
         changed: list[str] = []
+        final: list[A.Action] = []
         for action in actions:
-            before = self.cache.get_thread(action.conversation_id) or self.cache.get_conversation(
-                action.conversation_id
-            )
+            before = self._local(action.conversation_id)
             if before is None:
                 continue
             after = A.apply(action, before)
-            self._store_local(action.conversation_id, after)
+            self._store_local(after)
             payload = {"params": dict(action.params), "restore": A.restore_patch(action, before)}
             self.outbox.add(action.kind, action.conversation_id, payload)
             changed.append(action.conversation_id)
             back = A.inverse(action, before)
-            if back:
+            if back is None:
+                final.append(action)
+            else:
                 undo += back
-        if undoable and undo:
-            names = sorted({a.describe() for a in actions})
-            self.undo_stack.append(UndoStep(", ".join(names), undo))
-            del self.undo_stack[:-50]
+        if undoable and changed:
+            names = ", ".join(sorted({a.describe() for a in actions}))
+            # A step that cannot be undone still goes on the stack, so ctrl+z says so
+            # instead of silently undoing an older step.
+            self.undo_stack.append(UndoStep(names, [] if final else undo, possible=not final))
+            del self.undo_stack[:-UNDO_DEPTH]
         if changed:
             self.emit(RowsChanged(tuple(changed)))
             self.emit(OutboxChanged(self.outbox.pending_count()))
@@ -269,7 +310,7 @@ class InboxService:
         from intercom_tui.render.compose import text_to_html
 
         body = text_to_html(text)
-        self.perform([A.Action(kind, conversation_id, {"body": body})], undoable=False)
+        self.perform([A.Action(kind, conversation_id, {"body": body})])
 
     def pending_messages(self, conversation_id: str) -> list[A.Action]:
         """Replies and notes still in the outbox, shown as "sending" in the thread."""
@@ -280,17 +321,27 @@ class InboxService:
         ]
 
     def undo(self) -> str | None:
-        """Queue the inverse of the last undoable action; the description, or None."""
+        """Queue the inverse of the last action; what was undone, or None.
+
+        When the last action cannot be undone (a reply or note is already on its way) it
+        is dropped from the stack, ``ActionFailed`` says so, and None is returned.
+        """
         if not self.undo_stack:
             return None
         step = self.undo_stack.pop()
+        if not step.possible:
+            self.emit(ActionFailed(f"Cannot undo {step.description}: it cannot be taken back.", ()))
+            return None
         self.perform(step.actions, undoable=False)
         return step.description
 
-    def _store_local(self, conversation_id: str, data: dict[str, Any]) -> None:
-        self.cache.upsert_conversations([_without_parts(data)], force=True)
-        if self.cache.get_thread(conversation_id) is not None:
-            self.cache.store_thread(data)
+    def _store_local(self, data: dict[str, Any]) -> None:
+        """Write a conversation over the cached one: the list row, and the thread when
+        ``data`` has parts (a local change, or the server's answer to one)."""
+        if "conversation_parts" in data:
+            self.cache.store_thread(data, force=True)
+        else:
+            self.cache.upsert_conversations([data], force=True)
 
     async def run_outbox(self, *, idle: float = 5.0) -> None:
         """Send queued actions forever (the UI runs this as a worker)."""
@@ -313,28 +364,23 @@ class InboxService:
             self._settle(outcome)
         if outcomes:
             self.emit(OutboxChanged(self.outbox.pending_count()))
+        if sender.stopped is not None:
+            raise sender.stopped  # the worker reports it; the entries stay queued
         return outcomes
 
     def _settle(self, outcome: SendOutcome) -> None:
         entry = outcome.entry
         cid = entry.conversation_id
         if outcome.ok and outcome.conversation:
-            data = self._with_pending_changes(outcome.conversation)
-            self.cache.upsert_conversations([_without_parts(data)], force=True)
-            if "conversation_parts" in data:
-                self.cache.store_thread(data)
+            self._store_local(self._with_pending_changes(outcome.conversation))
             self.emit(RowsChanged((cid,)))
         elif not outcome.ok and outcome.final:
             action = A.Action(entry.kind, cid, entry.payload.get("params", {}))
-            current = self.cache.get_thread(cid) or self.cache.get_conversation(cid)
+            current = self._local(cid)
             if current is not None:
                 restored = A.rollback(action, current, entry.payload.get("restore", {}))
-                self._store_local(cid, restored)
+                self._store_local(restored)
             self.emit(RowsChanged((cid,)))
             self.emit(
                 ActionFailed(f"Could not {action.describe()} on #{cid}: {outcome.message}", (cid,))
             )
-
-
-def _without_parts(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in data.items() if k != "conversation_parts"}

@@ -62,7 +62,12 @@ def endpoint(settings: config.Settings, opts: SessionOptions) -> Endpoint:
     api_url = opts.base_url.rstrip("/") if opts.base_url else profile.api_url
     api_url = config.check_base_url(api_url, insecure=opts.insecure)
     token = None if opts.offline else config.resolve_token(profile)
-    return Endpoint(f"{profile.name}@{urlsplit(api_url).hostname}", api_url, token)
+    return Endpoint(profile_key(profile.name, api_url), api_url, token)
+
+
+def profile_key(profile_name: str, api_url: str) -> str:
+    """What the workspace index is keyed by: a profile on one API host."""
+    return f"{profile_name}@{urlsplit(api_url).hostname}"
 
 
 def _index_path() -> Path:

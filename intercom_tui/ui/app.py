@@ -204,9 +204,12 @@ class InboxApp(App[int]):
         service.listeners.append(self._service_listener)
         from intercom_tui.ui.screens.inbox import InboxScreen
 
-        while len(self.screen_stack) > 2:
+        while len(self.screen_stack) > 2:  # back to the inbox, which reads app.service
             self.pop_screen()
-        await self.switch_screen(InboxScreen())
+        inbox = self.screen
+        if isinstance(inbox, InboxScreen):
+            inbox.switch_view("open")
+            inbox.refresh_counts()
         for notice in notices:
             self.notify(notice, severity="warning")
         self.notify(f"Switched to profile {name!r}")

@@ -21,12 +21,13 @@ def _binding_scopes() -> dict[str, list[Binding]]:
     from intercom_tui.ui.widgets.thread_view import ThreadView
 
     def ids(*classes: type) -> list[Binding]:
-        found = []
+        found: dict[str, Binding] = {}
         for cls in classes:
-            for b in getattr(cls, "BINDINGS", []):
-                if isinstance(b, Binding) and b.id:
-                    found.append(b)
-        return found
+            for klass in cls.__mro__:  # Textual merges inherited BINDINGS at runtime
+                for b in klass.__dict__.get("BINDINGS", []):
+                    if isinstance(b, Binding) and b.id:
+                        found.setdefault(b.id, b)
+        return list(found.values())
 
     app = ids(InboxApp)
     return {

@@ -1,0 +1,184 @@
+"""Themes, keymap, help, command palette and profiles, with the real app on the emulator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.command import CommandPalette
+
+from intercom_tui import config
+from intercom_tui.emulator.server import EmulatorServer
+from intercom_tui.emulator.workspace import Workspace
+from intercom_tui.ui.keymap import binding_ids, check_keymap
+from intercom_tui.ui.screens.conversation import ConversationScreen
+from intercom_tui.ui.screens.help import HelpScreen
+from intercom_tui.ui.screens.inbox import InboxScreen
+from intercom_tui.ui.themes import builtin_theme_dir, load_themes
+from intercom_tui.ui.widgets.conversation_list import ConversationList
+from tests.conftest import FIXED_NOW, TOKEN
+from tests.harness import make_app, service_for, settings_for
+
+# ---------------------------------------------------------------------------- themes
+
+
+def test_packaged_themes_load() -> None:
+    folder = builtin_theme_dir()
+    assert folder is not None
+    loaded = load_themes(folder)
+    names = {t.name for t in loaded.themes}
+    assert {"intercom-dark", "intercom-light", "high-contrast"} <= names
+    assert loaded.problems == []
+    assert {t.name: t.dark for t in loaded.themes}["intercom-light"] is False
+
+
+def test_bad_theme_files_are_reported_and_skipped(tmp_path: Path) -> None:
+    (tmp_path / "broken.toml").write_text("primary = [")
+    (tmp_path / "nocolour.toml").write_text('name = "x"\n')
+    (tmp_path / "badcolour.toml").write_text('primary = "not-a-colour"\n')
+    (tmp_path / "fine.toml").write_text('primary = "#ff0000"\n')
+    loaded = load_themes(tmp_path)
+    assert [t.name for t in loaded.themes] == ["fine"]
+    assert len(loaded.problems) == 3
+    assert all(p.split(":")[0].endswith(".toml") for p in loaded.problems)
+
+
+async def test_user_theme_with_errors_warns_and_app_starts(emulator: EmulatorServer) -> None:
+    themes = config.user_themes_dir()
+    themes.mkdir(parents=True)
+    (themes / "mine.toml").write_text('name = "mine"\nprimary = "#123456"\ndark = false\n')
+    (themes / "oops.toml").write_text("primary = ")
+    settings = settings_for(emulator, theme="mine")
+    app = make_app(await service_for(emulator), settings=settings)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert app.theme == "mine"
+        assert any("oops.toml" in n.message for n in app._notifications)
+
+
+async def test_theme_choice_persists(emulator: EmulatorServer) -> None:
+    app = make_app(await service_for(emulator), settings=settings_for(emulator))
+    async with app.run_test() as pilot:
+        assert app.theme == "intercom-dark"
+        app.theme = "intercom-light"
+        await pilot.pause()
+    assert config.load_settings().theme == "intercom-light"
+
+
+# ---------------------------------------------------------------------------- keymap
+
+
+def test_every_binding_has_a_unique_id() -> None:
+    ids = binding_ids()
+    assert {"triage.close", "list.down", "conversation.next", "app.quit"} <= ids
+
+
+def test_keymap_problems_are_named() -> None:
+    assert check_keymap({}) == []
+    assert check_keymap({"triage.close": "w"}) == []
+    problems = check_keymap({"triage.nope": "w", "triage.close": "t"})
+    assert any("triage.nope" in p for p in problems)
+    assert any("'t'" in p and "triage.tags" in p and "triage.close" in p for p in problems)
+
+
+async def test_remapped_key_acts_and_shows_in_help(emulator: EmulatorServer) -> None:
+    settings = settings_for(emulator, keymap={"triage.close": "w", "triage.bogus": "x"})
+    service = await service_for(emulator)
+    app = make_app(service, settings=settings)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        assert any("triage.bogus" in n.message for n in app._notifications)
+        item = app.screen.query_one(ConversationList).current_item
+        assert item is not None and item.state == "open"
+        await pilot.press("c")  # no longer bound
+        assert service.cache.get_row(item.id).state == "open"
+        await pilot.press("w")
+        assert service.cache.get_row(item.id).state == "closed"
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        table = str(app.screen.query_one("#help-table").render())
+        assert "Close" in table and "Triage" in table and "Moving" in table
+
+
+# ---------------------------------------------------------------------------- palette
+
+
+async def test_palette_lists_actions_views_and_opens_by_id(emulator: EmulatorServer) -> None:
+    app = make_app(await service_for(emulator), settings=settings_for(emulator))
+    cid = emulator.workspace.conversation_ids()[0]
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"snooze")
+        await pilot.pause(0.3)
+        assert "Snooze" in _palette_text(app)
+        await pilot.press(*["backspace"] * 6, *"view: closed")
+        await pilot.pause(0.3)
+        assert "View: Closed" in _palette_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        inbox = app.screen
+        assert isinstance(inbox, InboxScreen) and inbox.view_key == "closed"
+        await pilot.press("ctrl+p")
+        await pilot.press(*cid)
+        await pilot.pause(0.3)
+        assert f"Open conversation #{cid}" in _palette_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConversationScreen)
+        assert app.screen.conversation_id == cid
+
+
+def _palette_text(app) -> str:  # type: ignore[no-untyped-def]
+    from textual.widgets import OptionList
+
+    options = app.screen.query_one(OptionList)
+    return "\n".join(
+        str(options.get_option_at_index(i).prompt) for i in range(options.option_count)
+    )
+
+
+# ---------------------------------------------------------------------------- profiles
+
+
+async def test_switch_profile_from_the_palette(emulator: EmulatorServer) -> None:
+    other = EmulatorServer(
+        Workspace.generate(seed=99, conversations=40, now=FIXED_NOW), token=TOKEN
+    ).start()
+    try:
+        settings = config.Settings(
+            profiles={
+                "test": config.Profile(name="test", base_url=emulator.url, token=TOKEN),
+                "other": config.Profile(name="other", base_url=other.url, token=TOKEN),
+            },
+            default_profile="test",
+        )
+        app = make_app(await service_for(emulator), settings=settings, background=True)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            assert app.service.count(app.service.view("all")) == 300
+            await pilot.press("ctrl+p", *"switch profile: other", "enter")
+            for _ in range(50):
+                await pilot.pause(0.05)
+                if app.service.count(app.service.view("all")) == 40:
+                    break
+            assert app.service.count(app.service.view("all")) == 40, [
+                n.message for n in app._notifications
+            ]
+            assert isinstance(app.screen, InboxScreen)
+    finally:
+        other.stop()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 60)])
+async def test_no_color_still_renders(
+    emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(await service_for(emulator), settings=settings_for(emulator))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        assert app.no_color
+        assert app.screen.query_one(ConversationList).row_count > 0
