@@ -15,8 +15,12 @@ from textual.binding import Binding
 def _binding_scopes() -> dict[str, list[Binding]]:
     """Every binding with an id, grouped by where it is active."""
     from intercom_tui.ui.app import InboxApp
+    from intercom_tui.ui.screens.compose import ComposeScreen, ConfirmDiscard
     from intercom_tui.ui.screens.conversation import ConversationScreen
+    from intercom_tui.ui.screens.help import HelpScreen
     from intercom_tui.ui.screens.inbox import InboxScreen
+    from intercom_tui.ui.screens.pickers import Picker
+    from intercom_tui.ui.screens.tag_editor import TagEditor
     from intercom_tui.ui.widgets.conversation_list import ConversationList
     from intercom_tui.ui.widgets.thread_view import ThreadView
 
@@ -33,6 +37,11 @@ def _binding_scopes() -> dict[str, list[Binding]]:
     return {
         "inbox": app + ids(InboxScreen, ConversationList),
         "conversation": app + ids(ConversationScreen, ThreadView),
+        "compose": ids(ComposeScreen),
+        "tag editor": ids(TagEditor),
+        "pickers": ids(Picker),
+        "confirm": ids(ConfirmDiscard),
+        "help": ids(HelpScreen),
     }
 
 
