@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from intercom_tui.api.models import Conversation
+
 JSON = dict[str, Any]
 
 #: Fields a state-changing action may touch; saved before the change for rollback.
@@ -32,6 +34,8 @@ NOTE = "note"
 
 #: Replies and notes are the only actions that are not idempotent.
 NON_IDEMPOTENT = frozenset({REPLY, NOTE})
+#: Key of a tag action's restore patch: whether the conversation had the tag before.
+HAD_TAG = "had_tag"
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +117,14 @@ def apply(action: Action, conversation: Mapping[str, Any]) -> JSON:
 
 
 def restore_patch(action: Action, before: Mapping[str, Any]) -> JSON:
-    """What to put back if the server refuses ``action`` (fields as they were before)."""
+    """What to put back if the server refuses ``action`` (fields as they were before).
+
+    For tags only whether the tag was there: rolling back "tag X" on a conversation that
+    already had X must keep X.
+    """
     match action.kind:
+        case "tag" | "untag":
+            return {HAD_TAG: has_tag(before, action.params["tag_id"])}
         case "close" | "open" | "snooze":
             return {k: before.get(k) for k in STATE_FIELDS}
         case "assign":
@@ -131,18 +141,24 @@ def rollback(action: Action, current: Mapping[str, Any], restore: Mapping[str, A
     """Undo ``action`` on ``current`` without clobbering later, unrelated changes."""
     out = copy.deepcopy(dict(current))
     match action.kind:
-        case "tag":
-            return apply(Action(UNTAG, action.conversation_id, action.params), out)
-        case "untag":
-            return apply(Action(TAG, action.conversation_id, action.params), out)
+        case "tag" | "untag":
+            had = bool(restore.get(HAD_TAG, action.kind == UNTAG))
+            return apply(Action(TAG if had else UNTAG, action.conversation_id, action.params), out)
         case _:
             out.update(restore)
             return out
 
 
 def inverse(action: Action, before: Mapping[str, Any]) -> list[Action] | None:
-    """The actions that undo ``action`` on the server; None when it cannot be undone."""
+    """The actions that undo ``action`` on the server; None when it cannot be undone.
+
+    An action that changed nothing (tagging a conversation that had the tag, closing a
+    closed one) has nothing to undo: ``[]``. Otherwise undoing a bulk tag would strip the
+    tag from conversations that had it before.
+    """
     cid = action.conversation_id
+    if action.kind not in NON_IDEMPOTENT and _visible(apply(action, before)) == _visible(before):
+        return []
     match action.kind:
         case "tag":
             return [Action(UNTAG, cid, action.params)]
@@ -166,6 +182,22 @@ def inverse(action: Action, before: Mapping[str, Any]) -> list[Action] | None:
             return [Action(READ, cid, {"read": bool(before.get("read"))})]
         case _:
             return None
+
+
+def _visible(conversation: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What actions change, as the app reads it (ids normalised: ``0``, ``"0"`` and None)."""
+    head = {k: v for k, v in conversation.items() if k != "conversation_parts"}
+    c = Conversation.from_api(head)
+    return (
+        c.state,
+        c.open,
+        c.snoozed_until,
+        c.admin_assignee_id,
+        c.team_assignee_id,
+        c.read,
+        c.waiting_since,
+        frozenset(c.tag_ids),
+    )
 
 
 def unassign_all(cid: str) -> list[Action]:

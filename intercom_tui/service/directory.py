@@ -45,15 +45,20 @@ class Directory:
     def load(
         self,
         *,
-        admins: Iterable[Admin] = (),
-        teams: Iterable[Team] = (),
-        tags: Iterable[Tag] = (),
-        contacts: Iterable[Contact] = (),
+        admins: Iterable[Admin] | None = None,
+        teams: Iterable[Team] | None = None,
+        tags: Iterable[Tag] | None = None,
+        contacts: Iterable[Contact] | None = None,
     ) -> None:
-        self.admins = {a.id: a for a in admins} or self.admins
-        self.teams = {t.id: t for t in teams} or self.teams
-        self.tags = {t.id: t for t in tags} or self.tags
-        self.contacts = {c.id: c for c in contacts} or self.contacts
+        """Replace the tables given; None leaves a table as it is (an empty list empties it)."""
+        if admins is not None:
+            self.admins = {a.id: a for a in admins}
+        if teams is not None:
+            self.teams = {t.id: t for t in teams}
+        if tags is not None:
+            self.tags = {t.id: t for t in tags}
+        if contacts is not None:
+            self.contacts = {c.id: c for c in contacts}
 
     # NameResolver protocol used by the thread view and sidebar.
     def admin_name(self, admin_id: str | None) -> str | None:
@@ -85,7 +90,7 @@ class Directory:
             id=row.id,
             read=row.read,
             priority=row.priority,
-            state=row.state,
+            state=clean_line(row.state, 20),
             updated_at=row.updated_at,
             waiting_since=row.waiting_since,
             snoozed_until=row.snoozed_until,

@@ -17,13 +17,18 @@ from typing import TYPE_CHECKING, Any
 
 from intercom_tui.service import actions as A
 from intercom_tui.store.cache import Cache
-from intercom_tui.store.outbox import Outbox, OutboxEntry
+from intercom_tui.store.outbox import AMBIGUOUS, Outbox, OutboxEntry
 
 if TYPE_CHECKING:
     from intercom_tui.api.client import IntercomClient
+    from intercom_tui.api.errors import ApiError
 
 BASE_DELAY = 2.0
 MAX_DELAY = 300.0
+#: Most unsettled entries looked at per batch (far more than a person queues).
+MAX_QUEUE = 10_000
+#: 4xx answers that say "not now" rather than "no".
+_TRANSIENT_4XX = frozenset({408, 425, 429})
 #: A reply counts as landed if an identical part appears no earlier than this before sending.
 REPLY_MATCH_SKEW = 120
 
@@ -54,12 +59,28 @@ class OutboxSender:
         self.client = client
         self.admin_id = admin_id
         self._clock = clock
+        #: Why the last batch stopped early (a rejected token); None if it did not.
+        self.stopped: ApiError | None = None
 
-    async def send_due(self, limit: int = 50) -> list[SendOutcome]:
-        """Send every due entry once, oldest first; returns what happened to each."""
+    async def send_due(self) -> list[SendOutcome]:
+        """Send every due entry once, oldest first; returns what happened to each.
+
+        One conversation's entries go in the order they were queued: an entry waiting for
+        a retry holds back the later ones (an undo must not overtake what it undoes). A
+        rejected token stops the batch (``stopped``): every other entry would fail too.
+        """
+        now = self._clock()
+        held: set[str] = set()
         outcomes = []
-        for entry in self.outbox.due(self._clock(), limit):
-            outcomes.append(await self.send(entry))
+        for entry in self.outbox.due(float("inf"), MAX_QUEUE):
+            cid = entry.conversation_id
+            if self.stopped is not None or cid in held or entry.next_attempt_at > now:
+                held.add(cid)
+                continue
+            outcome = await self.send(entry)
+            outcomes.append(outcome)
+            if not outcome.ok and not outcome.final:
+                held.add(cid)
         return outcomes
 
     async def send(self, entry: OutboxEntry) -> SendOutcome:
@@ -67,29 +88,44 @@ class OutboxSender:
 
         action = A.Action(entry.kind, entry.conversation_id, entry.payload.get("params", {}))
         try:
-            if entry.kind in A.NON_IDEMPOTENT and entry.state == "ambiguous":
+            if entry.kind in A.NON_IDEMPOTENT and entry.state == AMBIGUOUS:
                 landed = await self._find_landed_reply(entry, action)
                 if landed is not None:
                     self.outbox.mark_done(entry.id)
                     return SendOutcome(entry, True, True, conversation=landed)
             self.outbox.mark_sending(entry.id)
             conversation = await self._perform(action, entry)
-        except (E.AuthenticationError, E.ForbiddenError, E.NotFoundError, E.ValidationError) as e:
-            self.outbox.mark_failed(entry.id, e.user_message)
-            return SendOutcome(entry, False, True, e.user_message)
+        except E.AuthenticationError as e:
+            # The token, not the action, is wrong: keep it queued for after `login`.
+            self.stopped = e
+            self._retry_later(entry, e, ambiguous=entry.state == AMBIGUOUS)
+            return SendOutcome(entry, False, False, e.user_message)
         except E.AmbiguousWriteError as e:
-            self._retry_later(entry, e.user_message, ambiguous=entry.kind in A.NON_IDEMPOTENT)
+            self._retry_later(entry, e, ambiguous=entry.kind in A.NON_IDEMPOTENT)
             return SendOutcome(entry, False, False, e.user_message)
-        except E.ApiError as e:  # 429, 5xx, network, bad response: all worth another try
-            self._retry_later(entry, e.user_message, ambiguous=entry.state == "ambiguous")
+        except E.ApiError as e:
+            if _refused(e):
+                self.outbox.mark_failed(entry.id, e.user_message)
+                return SendOutcome(entry, False, True, e.user_message)
+            # 429, 5xx, network, bad response: all worth another try.
+            self._retry_later(entry, e, ambiguous=entry.state == AMBIGUOUS)
             return SendOutcome(entry, False, False, e.user_message)
+        except (KeyError, TypeError, ValueError) as e:
+            # A malformed entry (e.g. queued by another version) can never be sent; failing
+            # it keeps it from stopping the queue at every start.
+            message = f"the queued {entry.kind!r} action is malformed ({type(e).__name__})"
+            self.outbox.mark_failed(entry.id, message)
+            return SendOutcome(entry, False, True, message)
         self.outbox.mark_done(entry.id)
         return SendOutcome(entry, True, True, conversation=conversation)
 
-    def _retry_later(self, entry: OutboxEntry, message: str, *, ambiguous: bool) -> None:
+    def _retry_later(self, entry: OutboxEntry, error: ApiError, *, ambiguous: bool) -> None:
+        """Back off exponentially, and never sooner than the server asked (``Retry-After``)."""
         delay = min(MAX_DELAY, BASE_DELAY * 2 ** min(entry.attempts, 8))
         delay = random.uniform(delay / 2, delay)
-        self.outbox.reschedule(entry.id, delay, message, ambiguous=ambiguous)
+        if error.retry_after:
+            delay = max(delay, min(error.retry_after, MAX_DELAY))
+        self.outbox.reschedule(entry.id, delay, error.user_message, ambiguous=ambiguous)
 
     async def _perform(self, action: A.Action, entry: OutboxEntry) -> dict[str, Any] | None:
         c, cid, p, me = self.client, action.conversation_id, action.params, self.admin_id
@@ -138,6 +174,12 @@ class OutboxSender:
             since=int(entry.created_at) - REPLY_MATCH_SKEW,
         )
         return conversation.raw if part is not None else None
+
+
+def _refused(error: ApiError) -> bool:
+    """The server said no to this action (asking again gets the same answer)."""
+    status = error.status or 0
+    return 400 <= status < 500 and status not in _TRANSIENT_4XX
 
 
 async def wait_or_wake(event: asyncio.Event, timeout: float) -> None:

@@ -2,16 +2,21 @@
 
 First run walks ``GET /conversations`` newest first, 150 a page, saving the cursor after
 each page so an interrupted walk resumes where it stopped. Every later sync asks
-``POST /conversations/search`` for ``updated_at >`` the last watermark (minus a small
-overlap for clock skew), so only changes travel. Writes go to a thread so the UI never
-waits on SQLite, and the sync slows down by itself when the rate-limit budget runs low.
+``POST /conversations/search`` for ``updated_at >`` the last watermark (minus an overlap
+for same-second changes and search-index lag), so only changes travel. The watermark is
+a server stamp, never our clock: a client clock ahead of Intercom's would otherwise skip
+changes for good. Writes go to a thread so the UI never waits on SQLite, and the sync
+slows down by itself when the rate-limit budget runs low.
+
+Deleted conversations are not reported by the search; they leave the cache when opened
+(``GET`` answers 404) or when the cache is rebuilt.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -25,10 +30,13 @@ OVERLAP = 120
 PER_PAGE = 150
 #: Below this share of the rate-limit window, wait for the window to reset.
 LOW_BUDGET = 0.1
+#: Seconds ahead of our clock past which an ``updated_at`` cannot be right.
+MAX_FUTURE = 86_400
 
 META_FULL_DONE = "sync.full_done"
 META_CURSOR = "sync.cursor"
-META_STARTED = "sync.walk_started_at"
+#: The first walk's watermark, kept until the walk (perhaps resumed) finishes.
+META_WALK_WATERMARK = "sync.walk_watermark"
 META_WATERMARK = "sync.watermark"
 META_LAST_SYNC = "sync.last_sync_at"
 
@@ -52,6 +60,8 @@ class SyncResult:
 
 
 ProgressCallback = Callable[[SyncProgress], None]
+#: Lays the changes still in the outbox over conversations fresh from the server.
+LocalChanges = Callable[[Sequence[dict]], Sequence[dict]]
 
 
 class SyncEngine:
@@ -65,12 +75,14 @@ class SyncEngine:
         per_page: int = PER_PAGE,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        local_changes: LocalChanges | None = None,
     ) -> None:
         self.cache = cache
         self.client = client
         self.per_page = per_page
         self._clock = clock
         self._sleep = sleep
+        self._local_changes = local_changes
         self._lock = asyncio.Lock()
 
     @property
@@ -110,49 +122,76 @@ class SyncEngine:
             return result
 
     async def _full(self, started: float, report: ProgressCallback) -> SyncResult:
+        from intercom_tui.api.errors import ValidationError  # off the start-up path
+
         cursor = self.cache.get_meta(META_CURSOR) or None
-        if cursor is None:
-            # A fresh walk: everything updated after this moment is caught by the next
-            # incremental sync, so the watermark is the walk's start, not its end.
-            self.cache.set_meta(META_STARTED, str(int(started)))
-        fetched = 0
+        got_page = False
         changed: list[str] = []
-        async for page in self.client.iter_conversations(
-            per_page=self.per_page, starting_after=cursor
-        ):
-            await asyncio.to_thread(self._store_page, page.items, page.next_cursor)
-            fetched += len(page.items)
-            changed += [str(item.get("id")) for item in page.items]
-            report(SyncProgress("full", fetched, page.total_count, fetched / self._since(started)))
-            await self._respect_budget()
-        walk_started = self.cache.get_meta(META_STARTED) or str(int(started))
-        self.cache.set_meta(META_WATERMARK, walk_started)
+        pages = self.client.iter_conversations(per_page=self.per_page, starting_after=cursor)
+        try:
+            async for page in pages:
+                if cursor is None and not got_page:
+                    # A fresh walk: what changes from now on is for the next incremental
+                    # sync, so the watermark is the newest stamp the server had at the start.
+                    self.cache.set_meta(META_WALK_WATERMARK, str(self._newest(page.items)))
+                await asyncio.to_thread(self._store_page, page.items, page.next_cursor)
+                got_page = True
+                changed += [str(item.get("id")) for item in page.items]
+                rate = len(changed) / self._since(started)
+                report(SyncProgress("full", len(changed), page.total_count, rate))
+                await self._respect_budget()
+        except ValidationError:
+            if cursor is None or got_page:
+                raise
+            # The saved cursor is no longer accepted (expired): walk again from the top.
+            self.cache.set_meta(META_CURSOR, "")
+            return await self._full(started, report)
+        self.cache.set_meta(META_WATERMARK, self.cache.get_meta(META_WALK_WATERMARK) or "0")
         self.cache.set_meta(META_FULL_DONE, "1")
         self.cache.set_meta(META_CURSOR, "")
-        return SyncResult(True, fetched, self._since(started), tuple(changed))
+        return SyncResult(True, len(changed), self._since(started), tuple(changed))
 
     def _store_page(self, items: tuple[dict, ...], next_cursor: str | None) -> None:
-        self.cache.upsert_conversations(items)
+        self._write(items)
         self.cache.set_meta(META_CURSOR, next_cursor or "")
+
+    def _write(self, items: Sequence[dict]) -> None:
+        """Store a page, with the user's queued changes laid over the server's copy."""
+        if self._local_changes is not None:
+            items = self._local_changes(items)
+        self.cache.upsert_conversations(items)
 
     async def _incremental(self, started: float, report: ProgressCallback) -> SyncResult:
         watermark = int(self.cache.get_meta(META_WATERMARK) or 0)
         query = {"field": "updated_at", "operator": ">", "value": max(0, watermark - OVERLAP)}
-        fetched = 0
         newest = watermark
+        first_page = True
         changed: list[str] = []
         async for page in self.client.iter_search(query, per_page=self.per_page):
-            await asyncio.to_thread(self.cache.upsert_conversations, page.items)
-            fetched += len(page.items)
-            for item in page.items:
-                changed.append(str(item.get("id")))
-                newest = max(newest, int(item.get("updated_at") or 0))
-            report(SyncProgress("incremental", fetched, page.total_count, 0.0))
+            if first_page:
+                # Only the first page: a later one may hold a conversation changed during
+                # this walk while others changed at that time were already passed.
+                newest = max(newest, self._newest(page.items))
+                first_page = False
+            await asyncio.to_thread(self._write, page.items)
+            changed += [str(item.get("id")) for item in page.items]
+            report(SyncProgress("incremental", len(changed), page.total_count, 0.0))
             await self._respect_budget()
-        # Never move the watermark past the moment this sync started: a change made while
-        # the pages were walked may carry an earlier stamp than the newest item seen.
-        self.cache.set_meta(META_WATERMARK, str(min(newest, int(started)) or int(started)))
-        return SyncResult(False, fetched, self._since(started), tuple(changed))
+        self.cache.set_meta(META_WATERMARK, str(newest))
+        return SyncResult(False, len(changed), self._since(started), tuple(changed))
+
+    def _newest(self, items: Sequence[dict]) -> int:
+        """The newest ``updated_at`` among ``items``, in the server's clock (ours may be off).
+
+        A stamp far in our future is nonsense (the data is untrusted): taken as the
+        watermark it would hide every later change, so it is ignored.
+        """
+        limit = self._clock() + MAX_FUTURE
+        stamps = (item.get("updated_at") for item in items)
+        return max(
+            (t for t in stamps if isinstance(t, int) and not isinstance(t, bool) and t <= limit),
+            default=0,
+        )
 
     async def _respect_budget(self) -> None:
         limit = self.client.rate_limit

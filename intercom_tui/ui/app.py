@@ -159,11 +159,12 @@ class InboxApp(App[int]):
 
     # ------------------------------------------------------------------ actions
     def action_undo(self) -> None:
-        description = self.service.undo()
-        if description is None:
-            self.notify("Nothing to undo.")
-        else:
+        refused = bool(self.service.undo_stack) and not self.service.undo_stack[-1].possible
+        description = self.service.undo()  # a refusal ("cannot undo a reply") is an event
+        if description is not None:
             self.notify(f"Undone: {description}")
+        elif not refused:
+            self.notify("Nothing to undo.")
 
     def action_help(self) -> None:
         from intercom_tui.ui.screens.help import HelpScreen
