@@ -18,10 +18,12 @@ from textual import on
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import Button, Footer, Label, TextArea
 
+from intercom_tui.render.safe import clean_line
 from intercom_tui.service import actions as A
 
 if TYPE_CHECKING:
@@ -71,7 +73,10 @@ class ComposeScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         what = "Reply to" if self.kind == A.REPLY else "Internal note on"
-        yield Label(f"{what} #{self.conversation_id}", classes="compose-title")
+        row = self.service.cache.get_row(self.conversation_id)
+        subject = clean_line(row.title or row.preview, 100) if row else ""
+        title = Content(f"{what} #{clean_line(self.conversation_id, 30)}")  # never markup
+        yield Label(title + (f" · {subject}" if subject else ""), classes="compose-title")
         draft = self.service.cache.get_draft(self.conversation_id, self.kind) or ""
         yield TextArea(draft, id="compose-text", soft_wrap=True, show_line_numbers=False)
         yield Label(
@@ -139,8 +144,10 @@ class ComposeScreen(Screen[None]):
             if result.returncode == 0:
                 self.query_one(TextArea).text = path.read_text(encoding="utf-8")
             else:
-                self.notify(f"{editor} exited with {result.returncode}; text unchanged.")
+                message = f"{editor} exited with {result.returncode}; text unchanged."
+                self.notify(clean_line(message), markup=False)
         except (OSError, ValueError, SuspendNotSupported) as exc:
-            self.notify(f"Could not run {editor}: {exc}", severity="error")
+            failed = clean_line(f"Could not run {editor}: {exc}")
+            self.notify(failed, severity="error", markup=False)
         finally:
             path.unlink(missing_ok=True)

@@ -7,6 +7,7 @@ the next conversation is prefetched so that walk never waits.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -23,6 +24,7 @@ from intercom_tui.render.safe import clean_line
 from intercom_tui.service import actions as A
 from intercom_tui.service.export import to_markdown
 from intercom_tui.service.inbox import RowsChanged
+from intercom_tui.ui.format import author_kind
 from intercom_tui.ui.messages import ServiceEvent
 from intercom_tui.ui.screens.triage import TriageScreen
 from intercom_tui.ui.widgets.sidebar import Sidebar
@@ -39,8 +41,10 @@ class ConversationScreen(TriageScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="conversation.back"),
         Binding("right_square_bracket", "step(1)", "Next", id="conversation.next"),
-        Binding("left_square_bracket", "step(-1)", "Previous", id="conversation.previous"),
-        Binding("s", "toggle_sidebar", "Sidebar", id="conversation.sidebar"),
+        Binding(
+            "left_square_bracket", "step(-1)", "Previous", show=False, id="conversation.previous"
+        ),
+        Binding("s", "toggle_sidebar", "Sidebar", show=False, id="conversation.sidebar"),
         Binding("y", "copy_link", "Copy link", show=False, id="conversation.copy"),
         Binding("e", "export", "Export", show=False, id="conversation.export"),
         Binding("R", "refresh", "Refresh", show=False, id="conversation.refresh"),
@@ -55,8 +59,9 @@ class ConversationScreen(TriageScreen):
     def compose(self) -> ComposeResult:
         yield Static(id="conversation-header")
         with Horizontal(id="conversation-body"):
-            yield ThreadView(id="thread")
-            yield Sidebar(id="sidebar")
+            # The app's clock, so relative times agree with the list (and snapshots are fixed).
+            yield ThreadView(id="thread", clock=self.inbox_app.clock)
+            yield Sidebar(id="sidebar", clock=self.inbox_app.clock)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -75,7 +80,8 @@ class ConversationScreen(TriageScreen):
             self._show(cached, replace=True)
         else:
             thread.clear()
-            self._header_text(Content.styled(f"Loading #{conversation_id}…", "dim"))
+            loading = f"Loading #{clean_line(conversation_id, 30)}…"
+            self._header_text(Content.styled(loading, "dim"))
         thread.focus()
         if not self.service.offline:
             self.fetch(conversation_id)
@@ -99,12 +105,15 @@ class ConversationScreen(TriageScreen):
     def _header(self, c: Conversation) -> None:
         title = clean_line(c.title or c.source.subject or "", 120)
         contact = self.service.directory.contact_name(c.contact_ids[0] if c.contact_ids else None)
-        contact = clean_line(contact or c.source.author.name or c.source.author.email, 40)
+        author = c.source.author
+        if not contact and author_kind(author) == "contact":  # not a bot or teammate's name
+            contact = author.name or author.email
+        contact = clean_line(contact or "", 40)
         assignee = self.service.directory.assignee_label(c.admin_assignee_id, c.team_assignee_id)
         state_style = {"open": "$success", "snoozed": "$warning", "closed": "dim"}.get(c.state, "")
         self._header_text(
             Content.assemble(
-                (f" #{c.id} ", "bold reverse"),
+                (f" #{clean_line(c.id, 30)} ", "bold reverse"),
                 " ",
                 (c.state, f"bold {state_style}"),
                 ("  ! priority" if c.priority else "", "bold $error"),
@@ -123,10 +132,12 @@ class ConversationScreen(TriageScreen):
         try:
             fresh = await self.service.fetch_conversation(conversation_id)
         except NotFoundError:
-            self.notify(f"Conversation #{conversation_id} no longer exists.", severity="error")
+            gone = f"Conversation #{clean_line(conversation_id, 30)} no longer exists."
+            self.notify(gone, severity="error", markup=False)
             return
         except ApiError as exc:
-            self.notify(f"Showing the cached copy: {exc.user_message}", severity="warning")
+            message = f"Showing the cached copy: {clean_line(exc.user_message, 200)}"
+            self.notify(message, severity="warning", markup=False)
             return
         if conversation_id == self.conversation_id:
             first = self.conversation is None or not self.conversation.parts
@@ -181,18 +192,21 @@ class ConversationScreen(TriageScreen):
     def action_copy_link(self) -> None:
         url = self.service.conversation_url(self.conversation_id)
         self.app.copy_to_clipboard(url)
-        self.notify(f"Copied {url}")
+        self.notify(f"Copied {clean_line(url)}", markup=False)
 
     def action_export(self) -> None:
         if self.conversation is None:
             return
-        path = Path.cwd() / f"conversation-{self.conversation_id}.md"
+        # The id comes from the API: only safe characters reach the file name.
+        name = re.sub(r"[^A-Za-z0-9_-]", "_", self.conversation_id)
+        path = Path.cwd() / f"conversation-{name}.md"
         try:
             path.write_text(to_markdown(self.conversation, self.service.directory), "utf-8")
         except OSError as exc:
-            self.notify(f"Could not write {path}: {exc.strerror}", severity="error")
+            failed = f"Could not write {path}: {exc.strerror}"
+            self.notify(clean_line(failed), severity="error", markup=False)
             return
-        self.notify(f"Exported to {path}")
+        self.notify(clean_line(f"Exported to {path}"), markup=False)
 
     def action_refresh(self) -> None:
         if not self.service.offline:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.widgets import Footer, Input, Static
 
+from intercom_tui.render.safe import clean_line
 from intercom_tui.service.directory import ListItem
 from intercom_tui.service.inbox import InboxService, ReferenceChanged, RowsChanged
 from intercom_tui.service.views import View
@@ -117,22 +119,39 @@ class InboxScreen(TriageScreen):
         self.notify(f"Sorted by {_SORT_NAMES[self.sort]}")
 
     def _update_bar(self) -> None:
-        parts: list[Content | tuple[str, str] | str] = []
+        bar = self.query_one("#view-bar", Static)
+        width = bar.size.width or self.app.size.width
+        # Roomy first; tighter spacing, then numbers only, until the views fit the width.
+        for roomy, named in ((True, True), (False, True), (False, False)):
+            content = self._bar_content(roomy=roomy, named=named)
+            if content.cell_length <= width:
+                break
+        workspace = clean_line(self.service.workspace_name, 40)  # from the API: untrusted
+        if workspace and content.cell_length + cell_len(workspace) + 2 <= width:
+            content += Content.styled(f"  {workspace}", "dim italic")
+        bar.update(content, layout=False)
+
+    def _bar_content(self, *, roomy: bool, named: bool) -> Content:
+        parts: list[tuple[str, str]] = []
         current = self.service.view(self.view_key)
         standard = [v for v in self.service.views if v.group == "Inbox"]
         shown = standard if current in standard else [*standard, current]
         for n, view in enumerate(shown, start=1):
+            selected = view.key == self.view_key
             count = self.counts.get(view.key)
-            label = f" {view.name}" + (f" {count:,}" if count is not None else "") + " "
+            words = [view.name] if named or selected or view not in standard else []
             if n <= 6 and view in standard:
-                label = f" {n}" + label
-            style = "reverse bold" if view.key == self.view_key else "dim" if not count else ""
-            parts.append((label, style))
-            parts.append(" ")
-        workspace = self.service.workspace_name
-        if workspace:
-            parts.append((f"  {workspace}", "dim italic"))
-        self.query_one("#view-bar", Static).update(Content.assemble(*parts))
+                words.insert(0, str(n))
+            if count is not None:
+                words.append(f"{count:,}")
+            pad = " " if roomy or selected else ""
+            style = "reverse bold" if selected else "dim" if not count else ""
+            parts.append((f"{pad}{' '.join(words)}{pad}", style))
+            parts.append((" " if roomy else "  ", ""))
+        return Content.assemble(*parts)
+
+    def on_resize(self) -> None:
+        self._update_bar()
 
     @work(thread=True, exclusive=True, group="counts")
     def refresh_counts(self) -> None:

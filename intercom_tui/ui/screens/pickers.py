@@ -166,7 +166,11 @@ class SnoozePicker(ModalScreen[int | None]):
             yield Input(placeholder="or type: 2h, 3d, 14:30, 2026-03-01 09:00", id="snooze-custom")
             yield OptionList(
                 *(
-                    Option(Content.assemble(label, (f"  {absolute_time(w.timestamp())}", "dim")))
+                    Option(
+                        Content.assemble(
+                            label, (f"  {absolute_time(w.timestamp(), now=self.now)}", "dim")
+                        )
+                    )
                     for label, w in self.presets
                 ),
                 id="picker-options",

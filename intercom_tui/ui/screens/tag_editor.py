@@ -57,9 +57,10 @@ class TagEditor(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         n = len(self.conversation_ids)
-        title = f"Tags · #{self.conversation_ids[0]}" if n == 1 else f"Tags · {n} conversations"
+        first = clean_line(self.conversation_ids[0], 30)
+        title = f"Tags · #{first}" if n == 1 else f"Tags · {n} conversations"
         with Vertical(classes="dialog"):
-            yield Label(title, classes="dialog-title")
+            yield Label(Content(title), classes="dialog-title")  # Content: never markup
             yield Input(placeholder="Type to filter or create a tag…", id="tag-filter")
             yield OptionList(id="tag-options")
             yield Label("enter toggle · esc done", classes="dialog-hint")
@@ -144,7 +145,8 @@ class TagEditor(ModalScreen[None]):
         try:
             tag = await self.service.create_tag(name)
         except ApiError as exc:
-            self.notify(f"Could not create tag: {exc.user_message}", severity="error")
+            message = f"Could not create tag: {clean_line(exc.user_message, 200)}"
+            self.notify(message, severity="error", markup=False)
             return
         self.service.perform(
             [A.tag_action(cid, tag.id, tag.name, on=True) for cid in self.conversation_ids]

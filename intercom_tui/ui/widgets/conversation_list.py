@@ -48,7 +48,7 @@ class Columns:
     contact: int
     assignee: int
     tags: int
-    time: int = 4
+    time: int = 6  # "in 3d", "Jan 15"
 
     @classmethod
     def for_width(cls, width: int) -> Columns:
@@ -247,8 +247,7 @@ class ConversationList(ScrollView, can_focus=True):
         if item is None:
             return
         self.selected.symmetric_difference_update({item.id})
-        self.set_cursor(self.cursor + 1)
-        self.refresh()
+        self.set_cursor(self.cursor + 1)  # redraws the old and new cursor lines: enough
         self.post_message(self.SelectionChanged(len(self.selected)))
 
     def _extend(self, step: int) -> None:
@@ -259,8 +258,7 @@ class ConversationList(ScrollView, can_focus=True):
         self.set_cursor(self.cursor + step)
         nxt = self.current_item
         if nxt is not None:
-            self.selected.add(nxt.id)
-        self.refresh()
+            self.selected.add(nxt.id)  # both lines were marked for redraw by set_cursor
         self.post_message(self.SelectionChanged(len(self.selected)))
 
     def action_extend_down(self) -> None:
@@ -329,19 +327,17 @@ class ConversationList(ScrollView, can_focus=True):
             Segment(f" {mark}", row + style("conversation-list--unread")),
             Segment("!" if item.priority else " ", row + style("conversation-list--priority")),
             Segment(_STATE_ICON.get(item.state, " ") + " ", row + muted),
-            Segment(set_cell_size(item.contact or "—", cols.contact) + "  ", text),
+            Segment(_fit(item.contact or "—", cols.contact) + "  ", text),
         ]
         when, waiting = self._when(item)
         right: list[Segment] = []
         if cols.tags:
             tags = ", ".join(item.tags)
             right.append(
-                Segment(set_cell_size(tags, cols.tags) + " ", row + style("conversation-list--tag"))
+                Segment(_fit(tags, cols.tags) + " ", row + style("conversation-list--tag"))
             )
         if cols.assignee:
-            right.append(
-                Segment(set_cell_size(item.assignee or "·", cols.assignee) + " ", row + muted)
-            )
+            right.append(Segment(_fit(item.assignee or "·", cols.assignee) + " ", row + muted))
         time_style = row + (style("conversation-list--waiting") if waiting else muted)
         right.append(Segment(when.rjust(cols.time)[: cols.time] + " ", time_style))
         used = sum(cell_len(s.text) for s in segs) + sum(cell_len(s.text) for s in right)
@@ -349,17 +345,25 @@ class ConversationList(ScrollView, can_focus=True):
         subject = item.subject
         if not cols.tags and item.tags and subject_width > 20:
             subject = f"{subject}  [{', '.join(item.tags)}]" if subject else ", ".join(item.tags)
-        segs.append(Segment(set_cell_size(subject, subject_width) + " ", text))
+        segs.append(Segment(_fit(subject, subject_width) + " ", text))
         return segs + right
 
     def _when(self, item: ListItem) -> tuple[str, bool]:
-        """Snoozed-until for snoozed rows, waiting time when a contact waits, else updated."""
+        """Snoozed-until for snoozed rows ("in 3d"), waiting time when a contact waits,
+        else updated."""
         now = self._clock()
         if item.state == "snoozed" and item.snoozed_until:
-            return "z" + relative_time(item.snoozed_until, now), False
+            return relative_time(item.snoozed_until, now), False
         if item.state != "closed" and item.waiting_since:
             return relative_time(item.waiting_since, now), True
         return relative_time(item.updated_at, now), False
 
 
 _STATE_ICON = {"open": "○", "snoozed": "◔", "closed": "✓"}
+
+
+def _fit(text: str, width: int) -> str:
+    """``text`` in exactly ``width`` cells; a cut shows as "…" so it is not read as whole."""
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(text, width - 1) + "…" if width > 1 else set_cell_size(text, width)

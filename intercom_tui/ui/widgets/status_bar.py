@@ -46,7 +46,8 @@ class StatusBar(Static):
         if error:
             self._sync = Content.styled(f"sync failed: {clean_line(error, 80)}", "bold $error")
         elif progress is None or progress.phase == "done":
-            self._sync = Content.styled(f"synced {absolute_time(self._now())}", "dim")
+            now = self._now()
+            self._sync = Content.styled(f"synced {absolute_time(now, now=now)}", "dim")
         elif progress.phase == "reference":
             self._sync = Content.styled("syncing…", "$accent")
         else:
@@ -69,7 +70,8 @@ class StatusBar(Static):
         right_content = Content(" · ").join(c for c in right if c.cell_length) + Content(" ")
         width = self.size.width or 80
         gap = max(1, width - self._left.cell_length - right_content.cell_length)
-        self.update(Content.assemble(self._left, " " * gap, right_content))
+        # One line of fixed size: no relayout of the screen on every cursor move.
+        self.update(Content.assemble(self._left, " " * gap, right_content), layout=False)
 
     def on_resize(self) -> None:
         self._redraw()

@@ -1,0 +1,91 @@
+"""SVG snapshots of every screen, from the emulator's seeded workspace at a fixed time.
+
+Update with ``make snapshot-update`` after checking the new pictures by eye.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Iterator
+
+import pytest
+from textual.pilot import Pilot
+
+from intercom_tui.emulator.server import EmulatorServer
+from tests.snapshots.snapshot_app import settle, snapshot_app
+
+SnapCompare = Callable[..., bool]
+SMALL = (80, 24)
+LARGE = (160, 48)
+
+
+@pytest.fixture(autouse=True)
+def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Dates and snooze presets are local times: pin the zone."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def keys(*pressed: str) -> Callable[[Pilot], Awaitable[None]]:
+    """Press ``pressed`` (waiting for each screen's data), then hold everything still."""
+
+    async def run(pilot: Pilot) -> None:
+        await settle(pilot)
+        for key in pressed:
+            await pilot.press(key)
+            await settle(pilot)
+
+    return run
+
+
+class TestInbox:
+    def test_small(self, snap_compare: SnapCompare, emulator: EmulatorServer) -> None:
+        assert snap_compare(snapshot_app(emulator), terminal_size=SMALL, run_before=keys())
+
+    def test_large(self, snap_compare: SnapCompare, emulator: EmulatorServer) -> None:
+        assert snap_compare(snapshot_app(emulator), terminal_size=LARGE, run_before=keys())
+
+    def test_selection_and_filter(
+        self, snap_compare: SnapCompare, emulator: EmulatorServer
+    ) -> None:
+        assert snap_compare(
+            snapshot_app(emulator),
+            terminal_size=SMALL,
+            run_before=keys("6", "x", "J", "slash", *"bill"),
+        )
+
+
+class TestConversation:
+    def test_small(self, snap_compare: SnapCompare, emulator: EmulatorServer) -> None:
+        assert snap_compare(snapshot_app(emulator), terminal_size=SMALL, run_before=keys("enter"))
+
+    def test_large(self, snap_compare: SnapCompare, emulator: EmulatorServer) -> None:
+        assert snap_compare(snapshot_app(emulator), terminal_size=LARGE, run_before=keys("enter"))
+
+
+class TestDialogs:
+    def test_tag_editor(self, snap_compare: SnapCompare, emulator: EmulatorServer) -> None:
+        assert snap_compare(snapshot_app(emulator), terminal_size=SMALL, run_before=keys("t"))
+
+    def test_assign_picker(self, snap_compare: SnapCompare, emulator: EmulatorServer) -> None:
+        assert snap_compare(snapshot_app(emulator), terminal_size=SMALL, run_before=keys("a"))
+
+    def test_snooze_menu(self, snap_compare: SnapCompare, emulator: EmulatorServer) -> None:
+        assert snap_compare(snapshot_app(emulator), terminal_size=SMALL, run_before=keys("z"))
+
+    def test_help(self, snap_compare: SnapCompare, emulator: EmulatorServer) -> None:
+        assert snap_compare(
+            snapshot_app(emulator), terminal_size=SMALL, run_before=keys("question_mark")
+        )
+
+
+class TestCompose:
+    def test_reply(self, snap_compare: SnapCompare, emulator: EmulatorServer) -> None:
+        assert snap_compare(
+            snapshot_app(emulator),
+            terminal_size=SMALL,
+            run_before=keys("enter", "r", *"Thanks, done!"),
+        )

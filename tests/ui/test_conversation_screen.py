@@ -1,0 +1,244 @@
+"""The conversation screen against the emulator: thread, walking the list, read, sidebar."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets._footer import FooterKey
+
+from intercom_tui.emulator.server import EmulatorServer
+from intercom_tui.service.inbox import InboxService
+from intercom_tui.ui.app import InboxApp
+from intercom_tui.ui.screens.conversation import ConversationScreen
+from intercom_tui.ui.screens.inbox import InboxScreen
+from intercom_tui.ui.widgets.sidebar import Sidebar
+from intercom_tui.ui.widgets.thread_view import ThreadView
+from tests.harness import make_app, service_for
+
+SIZE = (120, 36)
+
+
+@pytest.fixture
+async def service(emulator: EmulatorServer) -> AsyncIterator[InboxService]:
+    service = await service_for(emulator, synced=False)
+    await service.sync()  # in the test's own loop, so the client stays usable
+    yield service
+    await service.aclose()
+
+
+def conversation_screen(app: InboxApp) -> ConversationScreen:
+    screen = app.screen
+    assert isinstance(screen, ConversationScreen)
+    return screen
+
+
+def inbox(app: InboxApp) -> InboxScreen:
+    screen = app.screen_stack[1]
+    assert isinstance(screen, InboxScreen)
+    return screen
+
+
+async def settle(pilot: Pilot, thread: ThreadView) -> None:
+    """Wait for the fetch, then for every part to be laid out (streaming is per refresh)."""
+    await pilot.app.workers.wait_for_complete()
+    for _ in range(500):
+        await pilot.pause()
+        if thread.part_count and thread.rendered_count == thread.part_count:
+            return
+    raise AssertionError(f"{thread.rendered_count} of {thread.part_count} parts laid out")
+
+
+def squashed(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def first_words(body: str | None) -> str:
+    """The start of a part's first run of text, spaces dropped (lines wrap anywhere)."""
+    for chunk in re.split(r"<[^>]*>", body or ""):
+        text = squashed(html.unescape(chunk))
+        if len(text) >= 4:
+            return text[:14]
+    return ""
+
+
+def part_ids(data: dict[str, Any]) -> list[str]:
+    return [str(p["id"]) for p in data["conversation_parts"]["conversation_parts"]]
+
+
+async def test_enter_shows_the_source_and_every_part_in_order(
+    emulator: EmulatorServer, service: InboxService
+) -> None:
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        lst = app.screen.conversation_list  # type: ignore[attr-defined]
+        # Pick the open conversation with the most parts among the first rows.
+        ws = emulator.workspace
+        candidates = [lst.item_at(i).id for i in range(10)]
+        cid = max(candidates, key=lambda c: len(part_ids(ws.conversation(c))))
+        lst.set_cursor(candidates.index(cid))
+        await pilot.press("enter")
+        screen = conversation_screen(app)
+        thread = screen.query_one(ThreadView)
+        await settle(pilot, thread)
+
+        expected = ws.conversation(cid)
+        ids = part_ids(expected)
+        assert len(ids) >= 3
+        assert screen.conversation is not None
+        assert [p.id for p in screen.conversation.parts] == ids
+        assert thread.part_count == len(ids)
+
+        text = squashed(thread.text)
+        position = 0
+        bodies = [expected["source"]["body"]] + [
+            p["body"] for p in expected["conversation_parts"]["conversation_parts"]
+        ]
+        found = 0
+        for body in bodies:
+            words = first_words(body)
+            if not words:
+                continue
+            at = text.find(words, position)
+            assert at >= 0, f"{words!r} missing or out of order"
+            position = at + len(words)
+            found += 1
+        assert found >= 2
+        title = expected["title"] or expected["source"]["subject"]
+        header = str(screen.query_one("#conversation-header").content)  # type: ignore[attr-defined]
+        assert f"#{cid}" in header and title[:20] in header
+
+
+async def test_the_500_part_conversation_opens_and_streams_in(
+    emulator: EmulatorServer, service: InboxService
+) -> None:
+    big = emulator.workspace.big_conversation_id
+    assert big is not None
+    expected = part_ids(emulator.workspace.conversation(big))
+    assert len(expected) == 500
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        app.open_conversation(big)
+        await pilot.pause()
+        screen = conversation_screen(app)
+        thread = screen.query_one(ThreadView)
+        await settle(pilot, thread)
+        assert thread.part_count == thread.rendered_count == 500
+        assert screen.conversation is not None
+        assert [p.id for p in screen.conversation.parts] == expected
+        assert thread.is_anchored  # the newest part is at the bottom, in view
+        assert thread.scroll_y == thread.max_scroll_y > 0
+
+
+async def test_brackets_walk_the_list_and_esc_returns_to_the_same_row(
+    service: InboxService,
+) -> None:
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        lst = app.screen.conversation_list  # type: ignore[attr-defined]
+        await pilot.press("6", "G", "k")  # All view, last but one row: scrolled
+        start = lst.cursor
+        top = lst.scroll_offset.y
+        assert top > 0
+        ids = [lst.item_at(start + i).id for i in (-1, 0, 1)]  # type: ignore[union-attr]
+
+        await pilot.press("enter")
+        screen = conversation_screen(app)
+        assert screen.conversation_id == ids[1]
+        await pilot.press("escape")
+        assert isinstance(app.screen, InboxScreen)
+        assert lst.cursor == start and lst.scroll_offset.y == top
+
+        await pilot.press("enter", "right_square_bracket")
+        screen = conversation_screen(app)
+        assert screen.conversation_id == ids[2] and screen.index == start + 1
+        assert inbox(app).conversation_list.cursor == start + 1
+        await pilot.press("right_square_bracket")  # the last row: nowhere to go
+        assert screen.conversation_id == ids[2]
+        assert "No more conversations" in "\n".join(n.message for n in app._notifications)
+        await pilot.press("left_square_bracket", "left_square_bracket")
+        assert screen.conversation_id == ids[0] and screen.index == start - 1
+        await app.workers.wait_for_complete()
+        assert screen.conversation is not None and screen.conversation.id == ids[0]
+
+        await pilot.press("escape")
+        assert isinstance(app.screen, InboxScreen)
+        assert lst.cursor == start - 1
+        assert lst.current_item is not None and lst.current_item.id == ids[0]
+
+
+async def test_opening_marks_the_conversation_read_on_the_server(
+    emulator: EmulatorServer, service: InboxService
+) -> None:
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        lst = app.screen.conversation_list  # type: ignore[attr-defined]
+        index = next(i for i in range(lst.row_count) if not lst.item_at(i).read)
+        cid = lst.item_at(index).id
+        assert emulator.workspace.conversation(cid)["read"] is False
+        lst.set_cursor(index)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await app.service.flush_outbox()
+        assert emulator.workspace.conversation(cid)["read"] is True
+        await pilot.press("escape")
+        assert lst.item_at(index).read  # type: ignore[union-attr]
+
+
+async def test_s_toggles_the_sidebar(service: InboxService) -> None:
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        screen = conversation_screen(app)
+        sidebar = screen.query_one(Sidebar)
+        thread = screen.query_one(ThreadView)
+        assert not screen.has_class("-narrow")
+        assert sidebar.display and sidebar.region.x > thread.region.x
+        width = thread.region.width
+        await pilot.press("s")
+        assert not sidebar.display
+        assert thread.region.width > width
+        await pilot.press("s")
+        assert sidebar.display and thread.region.width == width
+
+
+async def test_sidebar_folds_under_the_thread_when_narrow(service: InboxService) -> None:
+    app = make_app(service)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = conversation_screen(app)
+        sidebar = screen.query_one(Sidebar)
+        thread = screen.query_one(ThreadView)
+        assert screen.has_class("-narrow")
+        assert sidebar.region.y >= thread.region.bottom
+        assert sidebar.region.width >= 78 and thread.region.width >= 78
+        assert thread.region.height >= 5
+        keys = list(screen.query(FooterKey))
+        assert keys and all(key.region.right <= 80 for key in keys)
+        assert {"back", "step(1)", "help"} <= {key.action for key in keys}
+
+
+async def test_a_reply_on_the_server_appears_after_a_sync(
+    emulator: EmulatorServer, service: InboxService
+) -> None:
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        screen = conversation_screen(app)
+        thread = screen.query_one(ThreadView)
+        await settle(pilot, thread)
+        before = thread.part_count
+        emulator.workspace.reply(
+            screen.conversation_id,
+            {"type": "user", "message_type": "comment", "body": "<p>Any news on this one?</p>"},
+        )
+        await app.service.sync()
+        await settle(pilot, thread)
+        assert thread.part_count == before + 1
+        assert "Any news on this one?" in thread.text
+        assert thread.is_anchored

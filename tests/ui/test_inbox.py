@@ -1,0 +1,359 @@
+"""The inbox screen against the emulator: order, moving, views, filter, sort, selection."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from rich.cells import cell_len
+from textual.widgets import Input, Static
+from textual.widgets._footer import FooterKey
+
+from intercom_tui.emulator.server import EmulatorServer
+from intercom_tui.emulator.workspace import Workspace
+from intercom_tui.service.inbox import InboxService
+from intercom_tui.ui.app import InboxApp
+from intercom_tui.ui.screens.conversation import ConversationScreen
+from intercom_tui.ui.screens.inbox import InboxScreen
+from intercom_tui.ui.screens.pickers import ViewPicker
+from intercom_tui.ui.widgets.conversation_list import ConversationList
+from tests.harness import make_app, service_for
+
+SIZE = (120, 36)
+#: What ends every line: "now", "5m", "3h", "2d", "in 3d" (snoozed), "Jan 15", "Mar 4 2024".
+TIME_COLUMN = re.compile(r" (now|(in )?\d+[mhd]|[A-Z][a-z]{2} \d+( \d{4})?) $")
+
+
+@pytest.fixture
+async def service(emulator: EmulatorServer) -> AsyncIterator[InboxService]:
+    service = await service_for(emulator, synced=False)
+    await service.sync()  # in the test's own loop, so the client stays usable
+    yield service
+    await service.aclose()
+
+
+def heads(workspace: Workspace) -> list[dict[str, Any]]:
+    """Every conversation as ``GET /conversations`` lists it: newest first."""
+    out: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        page = workspace.list_conversations(per_page=150, starting_after=cursor)
+        out += page["conversations"]
+        following = page["pages"].get("next")
+        if not following:
+            return out
+        cursor = following["starting_after"]
+
+
+def _id(value: Any) -> str | None:
+    return None if value in (None, 0, "0", "") else str(value)
+
+
+def expected_counts(workspace: Workspace) -> dict[str, int]:
+    convs = heads(workspace)
+    is_open = [c for c in convs if c["state"] == "open"]
+    return {
+        "Open": len(is_open),
+        "Mine": sum(_id(c["admin_assignee_id"]) == workspace.me_id for c in is_open),
+        "Unassigned": sum(
+            not _id(c["admin_assignee_id"]) and not _id(c["team_assignee_id"]) for c in is_open
+        ),
+        "Snoozed": sum(c["state"] == "snoozed" for c in convs),
+        "Closed": sum(c["state"] == "closed" for c in convs),
+        "All": len(convs),
+    }
+
+
+def inbox(app: InboxApp) -> InboxScreen:
+    screen = app.screen
+    assert isinstance(screen, InboxScreen)
+    return screen
+
+
+def rows(lst: ConversationList, count: int | None = None) -> list[str]:
+    n = lst.row_count if count is None else min(count, lst.row_count)
+    return [item.id for i in range(n) if (item := lst.item_at(i)) is not None]
+
+
+def visible_lines(lst: ConversationList) -> list[str]:
+    return [lst.render_line(y).text for y in range(lst.scrollable_content_region.height)]
+
+
+def bar_text(app: InboxApp) -> str:
+    return str(inbox(app).query_one("#view-bar", Static).content)
+
+
+async def test_rows_are_newest_first_like_the_server(
+    emulator: EmulatorServer, service: InboxService
+) -> None:
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        lst = inbox(app).conversation_list
+        height = lst.scrollable_content_region.height
+        expected = [c["id"] for c in heads(emulator.workspace) if c["state"] == "open"]
+        assert lst.row_count == len(expected)
+        assert rows(lst, height) == expected[:height]
+        assert lst.cursor == 0 and lst.current_item is not None
+        assert lst.current_item.id == expected[0]
+        # What is drawn is those rows: each visible line shows its row's subject.
+        for y, line in enumerate(visible_lines(lst)):
+            item = lst.item_at(y)
+            assert item is not None
+            assert item.subject[:20].strip() in line
+
+
+async def test_cursor_keys_move_and_scroll(service: InboxService) -> None:
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("6")  # All: 300 rows, several pages
+        lst = inbox(app).conversation_list
+        height = lst.scrollable_content_region.height
+        assert lst.row_count == 300
+
+        await pilot.press("j", "j", "down")
+        assert lst.cursor == 3
+        await pilot.press("k", "up")
+        assert lst.cursor == 1
+        assert lst.scroll_offset.y == 0
+
+        await pilot.press("pagedown")
+        assert lst.cursor == 1 + height - 1
+        assert lst.scroll_offset.y == height - 1
+        await pilot.press("pagedown")
+        assert lst.cursor == 1 + 2 * (height - 1)
+        top = int(lst.scroll_offset.y)
+        assert top <= lst.cursor < top + height
+        await pilot.press("pageup")
+        assert lst.cursor == 1 + height - 1
+        assert lst.scroll_offset.y == height - 1
+
+        await pilot.press("G")
+        assert lst.cursor == 299
+        assert lst.scroll_offset.y == 300 - height
+        assert lst.current_item is not None and lst.current_item.id == rows(lst)[-1]
+        await pilot.press("j")  # past the end: stays
+        assert lst.cursor == 299
+
+        await pilot.press("g")
+        assert lst.cursor == 0 and lst.scroll_offset.y == 0
+        await pilot.press("k")
+        assert lst.cursor == 0
+
+        # Stepping off the bottom line scrolls by one line.
+        lst.set_cursor(height - 1)
+        assert lst.scroll_offset.y == 0
+        await pilot.press("j")
+        assert lst.cursor == height
+        assert lst.scroll_offset.y == 1
+
+
+async def test_number_keys_switch_views_with_counts_from_the_server(
+    emulator: EmulatorServer, service: InboxService
+) -> None:
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        counts = expected_counts(emulator.workspace)
+        assert all(counts.values())  # the seeded workspace has something in every view
+        bar = bar_text(app)
+        for n, name in enumerate(["Open", "Mine", "Unassigned", "Snoozed", "Closed", "All"], 1):
+            assert f"{n} {name} {counts[name]}" in bar
+        lst = inbox(app).conversation_list
+        for n, (key, name) in enumerate(
+            [
+                ("open", "Open"),
+                ("mine", "Mine"),
+                ("unassigned", "Unassigned"),
+                ("snoozed", "Snoozed"),
+                ("closed", "Closed"),
+                ("all", "All"),
+            ],
+            1,
+        ):
+            await pilot.press(str(n))
+            assert inbox(app).view_key == key
+            assert lst.row_count == counts[name]
+            assert lst.cursor == 0
+        # Every row of the Snoozed view is snoozed (and the state reaches the row).
+        await pilot.press("4")
+        assert {lst.item_at(i).state for i in range(lst.row_count)} == {"snoozed"}  # type: ignore[union-attr]
+
+
+async def test_view_picker_goes_to_a_team_view(
+    emulator: EmulatorServer, service: InboxService
+) -> None:
+    team = emulator.workspace.teams()["teams"][0]
+    expected = sum(_id(c["team_assignee_id"]) == str(team["id"]) for c in heads(emulator.workspace))
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("v")
+        assert isinstance(app.screen, ViewPicker)
+        await pilot.press(*team["name"].split()[0], "enter")
+        assert inbox(app).view_key == f"team:{team['id']}"
+        assert inbox(app).conversation_list.row_count == expected > 0
+        assert f" {team['name']} " in bar_text(app)
+
+        await pilot.press("v", "escape")  # cancelling keeps the view
+        assert inbox(app).view_key == f"team:{team['id']}"
+
+
+async def test_filter_narrows_as_you_type_and_esc_clears(
+    emulator: EmulatorServer, service: InboxService
+) -> None:
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("6")
+        screen = inbox(app)
+        lst = screen.conversation_list
+        await pilot.press("slash")
+        box = screen.query_one("#filter", Input)
+        assert box.display and box.has_focus
+        seen = [lst.row_count]
+        for key in "invoice":
+            await pilot.press(key)
+            seen.append(lst.row_count)
+        assert seen == sorted(seen, reverse=True)  # every letter narrows (or keeps)
+        assert 0 < seen[-1] < 300
+        for cid in rows(lst):
+            text = str(emulator.workspace.conversation(cid)).lower()
+            assert "invoice" in text, cid
+        assert "invoice" in str(screen.query_one("#status", Static).content)
+
+        await pilot.press("escape")
+        assert not box.display
+        assert screen.filter_text == ""
+        assert lst.row_count == 300
+        assert lst.has_focus
+
+
+async def test_filter_with_no_match_shows_the_empty_text(service: InboxService) -> None:
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"zzqxj", "enter")
+        lst = inbox(app).conversation_list
+        assert lst.row_count == 0
+        assert lst.has_focus
+        assert "No conversations" in lst.render_line(1).text
+
+
+async def test_sort_cycles_to_oldest_waiting_first(
+    emulator: EmulatorServer, service: InboxService
+) -> None:
+    is_open = [c for c in heads(emulator.workspace) if c["state"] == "open"]
+    waiting = sorted(
+        (c for c in is_open if c.get("waiting_since")),
+        key=lambda c: (c["waiting_since"], -c["updated_at"], -int(c["id"])),
+    )
+    assert 1 < len(waiting) < len(is_open)
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        lst = inbox(app).conversation_list
+        newest = rows(lst)
+        await pilot.press("S")
+        assert rows(lst, len(waiting)) == [c["id"] for c in waiting]
+        assert rows(lst) != newest and sorted(rows(lst)) == sorted(newest)
+        assert "oldest waiting" in str(inbox(app).query_one("#status", Static).content)
+        await pilot.press("S")  # priority first
+        flags = [lst.item_at(i).priority for i in range(lst.row_count)]  # type: ignore[union-attr]
+        assert flags == sorted(flags, reverse=True) and any(flags)
+        await pilot.press("S")  # back to newest
+        assert rows(lst) == newest
+
+
+async def test_cursor_keeps_its_conversation_when_rows_arrive_above(
+    emulator: EmulatorServer, service: InboxService
+) -> None:
+    closed = next(c for c in heads(emulator.workspace) if c["state"] == "closed")
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        lst = inbox(app).conversation_list
+        await pilot.press("j", "j", "j", "j", "j")
+        before = lst.current_item
+        assert before is not None and lst.cursor == 5
+        count = lst.row_count
+
+        # A customer writes again on a closed conversation: it reopens at the top of Open.
+        emulator.workspace.reply(
+            closed["id"], {"type": "user", "message_type": "comment", "body": "Still broken"}
+        )
+        await app.service.sync()
+        await pilot.pause()
+
+        assert lst.row_count == count + 1
+        assert rows(lst, 1) == [closed["id"]]
+        assert lst.current_item is not None and lst.current_item.id == before.id
+        assert lst.cursor == 6
+        assert lst.scroll_offset.y == 1  # the highlighted line stays where it was on screen
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 60)])
+async def test_rows_render_at_small_and_large_sizes(
+    service: InboxService, size: tuple[int, int]
+) -> None:
+    app = make_app(service)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("6")
+        lst = inbox(app).conversation_list
+        lines = visible_lines(lst)
+        assert len(lines) == size[1] - 3  # view bar, status line, footer
+        # The six views and every footer key fit on their lines, help included.
+        assert cell_len(bar_text(app)) <= size[0] and "6 All 300" in bar_text(app)
+        keys = list(inbox(app).query(FooterKey))
+        assert keys and all(key.region.right <= size[0] for key in keys)
+        assert "help" in [key.action for key in keys]
+        width = lst.scrollable_content_region.width
+        for y, line in enumerate(lines):
+            item = lst.item_at(y)
+            assert item is not None
+            assert cell_len(line) == width
+            assert item.contact[:10] in line or "—" in line
+            assert item.subject[:15].strip() in line
+            assert TIME_COLUMN.search(line), line  # the time column ends the line
+        if size[0] >= 150:  # wide: tags and assignee columns
+            tagged = next(i for i in range(lst.row_count) if lst.item_at(i).tags)  # type: ignore[union-attr]
+            item = lst.item_at(tagged)
+            assert item is not None
+            assert item.tags[0][:10] in lst.render_line(tagged).text
+            assigned = next(i for i in range(len(lines)) if lst.item_at(i).assignee)  # type: ignore[union-attr]
+            assert lst.item_at(assigned).assignee[:10] in lines[assigned]  # type: ignore[union-attr]
+
+
+async def test_select_extend_and_clear(service: InboxService) -> None:
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        lst = inbox(app).conversation_list
+        ids = rows(lst, 8)
+        await pilot.press("x")
+        assert lst.selected == {ids[0]} and lst.cursor == 1
+        await pilot.press("x", "k", "x")  # select row 1; back up and unselect it
+        assert lst.selected == {ids[0]}
+        assert lst.cursor == 2
+        await pilot.press("J", "J")
+        assert lst.selected == {ids[0], ids[2], ids[3], ids[4]} and lst.cursor == 4
+        await pilot.press("K")
+        assert lst.selected == {ids[0], ids[2], ids[3], ids[4]} and lst.cursor == 3
+        assert sorted(lst.selected_ids()) == sorted(lst.selected)
+        assert "4 selected" in str(inbox(app).query_one("#status", Static).content)
+        assert lst.render_line(0).text.startswith(" ✓")
+
+        await pilot.press("escape")
+        assert lst.selected == set()
+        assert lst.selected_ids() == [ids[3]]  # the cursor row when nothing is selected
+        assert "selected" not in str(inbox(app).query_one("#status", Static).content)
+
+
+async def test_enter_opens_the_highlighted_conversation(service: InboxService) -> None:
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        lst = inbox(app).conversation_list
+        await pilot.press("j", "j")
+        item = lst.current_item
+        assert item is not None
+        await pilot.press("enter")
+        screen = app.screen
+        assert isinstance(screen, ConversationScreen)
+        assert screen.conversation_id == item.id and screen.index == 2
