@@ -164,6 +164,8 @@ class InboxService:
     def refresh_views(self) -> None:
         self.reload_directory()
         self.views = self._build_views()
+        if not self.directory.contacts:
+            self.load_contacts()
 
     def view(self, key: str) -> View:
         for view in self.views:

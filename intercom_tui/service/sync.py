@@ -39,6 +39,9 @@ META_CURSOR = "sync.cursor"
 META_WALK_WATERMARK = "sync.walk_watermark"
 META_WATERMARK = "sync.watermark"
 META_LAST_SYNC = "sync.last_sync_at"
+META_CONTACTS_DONE = "sync.contacts_done"
+#: Pages of ``GET /contacts`` fetched for names (150 each).
+MAX_CONTACT_PAGES = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +103,24 @@ class SyncEngine:
             self.client.list_admins(), self.client.list_teams(), self.client.list_tags()
         )
         await asyncio.to_thread(self._store_reference, admins, teams, tags)
+        if self.cache.get_meta(META_CONTACTS_DONE) != "1":
+            await self._sync_contacts()
+
+    async def _sync_contacts(self) -> None:
+        """Names for contacts, once: list items only carry contact ids.
+
+        A workspace can hold millions of contacts, so this is capped: the first
+        ``MAX_CONTACT_PAGES`` pages name the people of most conversations in a typical
+        inbox; anyone else shows by id until their conversation is opened.
+        """
+        pages = 0
+        async for contacts in self.client.iter_contacts(per_page=self.per_page):
+            await asyncio.to_thread(self.cache.upsert_contacts, [c.raw for c in contacts])
+            await self._respect_budget()
+            pages += 1
+            if pages >= MAX_CONTACT_PAGES:
+                break
+        self.cache.set_meta(META_CONTACTS_DONE, "1")
 
     def _store_reference(self, admins: list, teams: list, tags: list) -> None:
         self.cache.replace_admins([a.raw for a in admins])

@@ -14,10 +14,12 @@ from typing import ClassVar
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
 from intercom_tui.config import Settings
+from intercom_tui.render.safe import clean, clean_line
 from intercom_tui.service.inbox import ActionFailed, Event, InboxService
 from intercom_tui.service.sync import SyncProgress
 from intercom_tui.ui.commands import InboxCommands
@@ -156,6 +158,29 @@ class InboxApp(App[int]):
     def _broadcast(self, message: ServiceEvent | SyncStatus) -> None:
         for screen in self.screen_stack:
             screen.post_message(_copy(message))
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification may carry API or server text (tag names, error messages).
+
+        So none is ever parsed as markup (a ``[/x]`` in a server message would raise), and
+        every one passes the same gate as other untrusted text. ``markup`` is accepted
+        for compatibility with ``Widget.notify`` and ignored.
+        """
+        super().notify(
+            clean(str(message)),
+            title=clean_line(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     # ------------------------------------------------------------------ actions
     def action_undo(self) -> None:

@@ -238,7 +238,7 @@ async def test_an_absurd_future_stamp_does_not_stall_incremental_sync() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path in ("/admins", "/teams"):
             return httpx.Response(200, json={request.url.path[1:]: []})
-        if request.url.path == "/tags":
+        if request.url.path in ("/tags", "/contacts"):
             return httpx.Response(200, json={"type": "list", "data": []})
         if request.url.path == SEARCH:
             searches.append(json.loads(request.content))

@@ -182,3 +182,13 @@ async def test_no_color_still_renders(
         await pilot.pause()
         assert app.no_color
         assert app.screen.query_one(ConversationList).row_count > 0
+
+
+async def test_notifications_never_parse_markup_or_pass_escapes(emulator: EmulatorServer) -> None:
+    app = make_app(await service_for(emulator), settings=settings_for(emulator))
+    async with app.run_test() as pilot:
+        app.screen.notify("tag [/x] \x1b]52;c;QUFB\x07 [bold red]PWNED[/]", title="\x1b[2J")
+        await pilot.pause()
+        note = list(app._notifications)[-1]
+        assert "[/x]" in note.message and "[bold red]PWNED[/]" in note.message
+        assert "\x1b" not in note.message + note.title

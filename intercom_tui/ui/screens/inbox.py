@@ -119,7 +119,10 @@ class InboxScreen(TriageScreen):
         self.notify(f"Sorted by {_SORT_NAMES[self.sort]}")
 
     def _update_bar(self) -> None:
-        bar = self.query_one("#view-bar", Static)
+        found = self.query("#view-bar").results(Static)
+        bar = next(found, None)
+        if bar is None:  # a late worker result while the app shuts down
+            return
         width = bar.size.width or self.app.size.width
         # Roomy first; tighter spacing, then numbers only, until the views fit the width.
         for roomy, named in ((True, True), (False, True), (False, False)):
