@@ -171,6 +171,21 @@ async def test_brackets_walk_the_list_and_esc_returns_to_the_same_row(
         assert lst.current_item is not None and lst.current_item.id == ids[0]
 
 
+async def test_closing_then_next_does_not_skip_the_row_that_moved_up(
+    service: InboxService,
+) -> None:
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        lst = app.screen.conversation_list  # type: ignore[attr-defined]
+        await pilot.press("j", "j")  # Open view
+        ids = [lst.item_at(i).id for i in (2, 3)]  # type: ignore[union-attr]
+        await pilot.press("enter", "c")  # closing removes it from Open...
+        assert service.cache.get_row(ids[0]).state == "closed"  # type: ignore[union-attr]
+        await pilot.press("right_square_bracket")
+        screen = conversation_screen(app)
+        assert screen.conversation_id == ids[1]  # ...and ] goes to the one below it
+
+
 async def test_opening_marks_the_conversation_read_on_the_server(
     emulator: EmulatorServer, service: InboxService
 ) -> None:

@@ -177,7 +177,7 @@ class ConversationScreen(TriageScreen):
         if inbox is None or self.index is None:
             self.notify("Open a conversation from the list to walk through it.")
             return
-        found = inbox.next_id(self.index, step)
+        found = inbox.next_id(self.conversation_id, self.index, step)
         if found is None:
             self.notify("No more conversations in this view." if step > 0 else "At the top.")
             return

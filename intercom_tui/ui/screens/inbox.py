@@ -237,10 +237,16 @@ class InboxScreen(TriageScreen):
     def action_refresh(self) -> None:
         self.inbox_app.request_sync()
 
-    def next_id(self, index: int, step: int) -> tuple[str, int] | None:
-        """The conversation ``step`` rows from ``index`` in this view, for ``]``/``[``."""
-        target = index + step
-        item = self.conversation_list.item_at(target)
+    def next_id(self, current_id: str, index: int, step: int) -> tuple[str, int] | None:
+        """The conversation ``step`` rows after ``current_id`` in this view, for ``]``/``[``.
+
+        If the current one has left the view (closed from Open, snoozed...), the row that
+        took its place is the next one, so ``c`` then ``]`` never skips a conversation.
+        """
+        here = self.service.index_of(self.current_view, current_id)
+        gone = index if step > 0 else index - 1
+        target = gone if here is None else here + step
+        item = self.conversation_list.item_at(target) if target >= 0 else None
         if item is None:
             return None
         self.conversation_list.set_cursor(target)
