@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from rich.cells import cell_len
+from textual.pilot import Pilot
 from textual.widgets import Input, Static
 from textual.widgets._footer import FooterKey
 
@@ -201,6 +202,11 @@ async def test_view_picker_goes_to_a_team_view(
         assert inbox(app).view_key == f"team:{team['id']}"
 
 
+async def settled(pilot: Pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 async def test_filter_narrows_as_you_type_and_esc_clears(
     emulator: EmulatorServer, service: InboxService
 ) -> None:
@@ -215,6 +221,7 @@ async def test_filter_narrows_as_you_type_and_esc_clears(
         seen = [lst.row_count]
         for key in "invoice":
             await pilot.press(key)
+            await settled(pilot)  # the full-text query runs in a worker
             seen.append(lst.row_count)
         assert seen == sorted(seen, reverse=True)  # every letter narrows (or keeps)
         assert 0 < seen[-1] < 300
@@ -234,6 +241,7 @@ async def test_filter_with_no_match_shows_the_empty_text(service: InboxService) 
     app = make_app(service)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("slash", *"zzqxj", "enter")
+        await settled(pilot)
         lst = inbox(app).conversation_list
         assert lst.row_count == 0
         assert lst.has_focus

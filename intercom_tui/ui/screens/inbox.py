@@ -23,6 +23,8 @@ from intercom_tui.ui.screens.triage import TriageScreen
 from intercom_tui.ui.widgets.conversation_list import ConversationList
 from intercom_tui.ui.widgets.status_bar import StatusBar
 
+#: Rows read with a filter's count, enough for a tall terminal plus a page of scrolling.
+FIRST_WINDOW = 160
 _SORTS = [Sort.UPDATED, Sort.WAITING, Sort.PRIORITY]
 _SORT_NAMES = {Sort.UPDATED: "newest", Sort.WAITING: "oldest waiting", Sort.PRIORITY: "priority"}
 
@@ -175,7 +177,27 @@ class InboxScreen(TriageScreen):
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         self.filter_text = event.value.strip()
-        self._show_view()
+        if not self.filter_text:
+            self._show_view()
+        else:
+            self._run_filter(self.current_view)
+
+    @work(thread=True, exclusive=True, group="filter")
+    def _run_filter(self, view: View) -> None:
+        """Full-text queries take 100+ ms on a million rows: count and first page off-thread.
+
+        Typing on keeps cancelling the previous query (exclusive), and only the result for
+        the text still in the box is shown.
+        """
+        count = self.service.count(view)
+        rows = self.service.window(view, 0, FIRST_WINDOW)
+        self.app.call_from_thread(self._show_filtered, view, count, rows)
+
+    def _show_filtered(self, view: View, count: int, rows: list[ListItem]) -> None:
+        if view.filter.text != self.filter_text:
+            return  # a newer keystroke is on its way
+        self.conversation_list.set_source(ViewSource(self.service, view), count=count, rows=rows)
+        self._update_status()
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:

@@ -135,11 +135,22 @@ class ConversationList(ScrollView, can_focus=True):
     def row_count(self) -> int:
         return self._count
 
-    def set_source(self, source: RowSource, *, count: int | None = None) -> None:
-        """Show another view (or the same one with a new filter), cursor at the top."""
+    def set_source(
+        self,
+        source: RowSource,
+        *,
+        count: int | None = None,
+        rows: Sequence[ListItem] | None = None,
+    ) -> None:
+        """Show another view (or the same one with a new filter), cursor at the top.
+
+        ``count`` and ``rows`` (the first window) may have been read in a worker, for
+        queries too slow for the UI thread (full-text search on a big cache).
+        """
         self._source = source
         self._count = source.count() if count is None else count
-        self._window = []
+        self._window = list(rows or [])
+        self._window_start = 0
         self.selected.clear()
         self.virtual_size = Size(self.size.width, self._count)
         self.set_cursor(0, scroll=False)
