@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from intercom_tui.api.models import Page
 from intercom_tui.store.cache import Cache
 
 if TYPE_CHECKING:
@@ -146,23 +147,11 @@ class SyncEngine:
         from intercom_tui.api.errors import ValidationError  # off the start-up path
 
         cursor = self.cache.get_meta(META_CURSOR) or None
-        got_page = False
         changed: list[str] = []
-        pages = self.client.iter_conversations(per_page=self.per_page, starting_after=cursor)
         try:
-            async for page in pages:
-                if cursor is None and not got_page:
-                    # A fresh walk: what changes from now on is for the next incremental
-                    # sync, so the watermark is the newest stamp the server had at the start.
-                    self.cache.set_meta(META_WALK_WATERMARK, str(self._newest(page.items)))
-                await asyncio.to_thread(self._store_page, page.items, page.next_cursor)
-                got_page = True
-                changed += [str(item.get("id")) for item in page.items]
-                rate = len(changed) / self._since(started)
-                report(SyncProgress("full", len(changed), page.total_count, rate))
-                await self._respect_budget()
+            await self._walk(cursor, started, report, changed)
         except ValidationError:
-            if cursor is None or got_page:
+            if cursor is None or changed:
                 raise
             # The saved cursor is no longer accepted (expired): walk again from the top.
             self.cache.set_meta(META_CURSOR, "")
@@ -171,6 +160,47 @@ class SyncEngine:
         self.cache.set_meta(META_FULL_DONE, "1")
         self.cache.set_meta(META_CURSOR, "")
         return SyncResult(True, len(changed), self._since(started), tuple(changed))
+
+    async def _walk(
+        self, cursor: str | None, started: float, report: ProgressCallback, changed: list[str]
+    ) -> bool:
+        """Walk the list from ``cursor``, storing pages; True if any page came.
+
+        Page N is stored in a thread while page N+1 is fetched. Stores stay in order, so
+        the saved cursor always belongs to a page that is really in the cache, and progress
+        is reported once a page is stored (rows are then visible).
+        """
+        storing: asyncio.Future[None] | None = None
+        previous: Page | None = None
+
+        async def finish_previous() -> None:
+            nonlocal storing
+            if storing is None or previous is None:
+                return
+            await storing
+            storing = None
+            changed.extend(str(item.get("id")) for item in previous.items)
+            rate = len(changed) / self._since(started)
+            report(SyncProgress("full", len(changed), previous.total_count, rate))
+
+        pages = self.client.iter_conversations(per_page=self.per_page, starting_after=cursor)
+        try:
+            async for page in pages:
+                if cursor is None and previous is None:
+                    # A fresh walk: what changes from now on is for the next incremental
+                    # sync, so the watermark is the newest stamp the server had at the start.
+                    self.cache.set_meta(META_WALK_WATERMARK, str(self._newest(page.items)))
+                await finish_previous()
+                storing = asyncio.ensure_future(
+                    asyncio.to_thread(self._store_page, page.items, page.next_cursor)
+                )
+                previous = page
+                await self._respect_budget()
+            await finish_previous()
+        finally:
+            if storing is not None:  # a failed fetch never leaves a write running behind it
+                await asyncio.wait([storing])
+        return previous is not None
 
     def _store_page(self, items: tuple[dict, ...], next_cursor: str | None) -> None:
         self._write(items)

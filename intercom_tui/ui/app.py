@@ -15,6 +15,7 @@ from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
+from textual.screen import Screen
 from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
@@ -70,17 +71,24 @@ class InboxApp(App[int]):
     def on_mount(self) -> None:
         self._setup_themes()
         self._setup_keymap()
-        from intercom_tui.ui.screens.inbox import InboxScreen
-
-        self.push_screen(InboxScreen())
         if self._open_conversation:
             self.open_conversation(self._open_conversation)
         for notice in self._notices:
             self.notify(notice, severity="warning", timeout=8)
         if self._background and not self.service.offline:
-            self.connect_and_sync()
-            self.run_outbox()
-            self.set_interval(self.settings.poll_interval, self.request_sync, name="poll")
+            # After the first frame: importing httpx and connecting must not delay it.
+            self.call_after_refresh(self._start_background)
+
+    def get_default_screen(self) -> Screen:
+        """The inbox is the base screen: pushing it in on_mount laid out a frame twice."""
+        from intercom_tui.ui.screens.inbox import InboxScreen
+
+        return InboxScreen()
+
+    def _start_background(self) -> None:
+        self.connect_and_sync()
+        self.run_outbox()
+        self.set_interval(self.settings.poll_interval, self.request_sync, name="poll")
 
     def _setup_themes(self) -> None:
         from intercom_tui.config import user_themes_dir
@@ -230,7 +238,7 @@ class InboxApp(App[int]):
         service.listeners.append(self._service_listener)
         from intercom_tui.ui.screens.inbox import InboxScreen
 
-        while len(self.screen_stack) > 2:  # back to the inbox, which reads app.service
+        while len(self.screen_stack) > 1:  # back to the inbox, which reads app.service
             self.pop_screen()
         inbox = self.screen
         if isinstance(inbox, InboxScreen):

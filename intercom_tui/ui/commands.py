@@ -105,6 +105,6 @@ def _highlight(matcher, label: str) -> Content:  # type: ignore[no-untyped-def]
 
 
 def _go_to_view(app: InboxApp, inbox: object, key: str) -> None:
-    while app.screen is not inbox and len(app.screen_stack) > 2:
+    while app.screen is not inbox and len(app.screen_stack) > 1:
         app.pop_screen()
     inbox.switch_view(key)  # type: ignore[attr-defined]

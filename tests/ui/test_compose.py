@@ -40,7 +40,7 @@ def compose_screen(app: InboxApp) -> ComposeScreen:
 
 
 def current_id(app: InboxApp) -> str:
-    inbox = app.screen_stack[1]
+    inbox = app.screen_stack[0]
     assert isinstance(inbox, InboxScreen)
     item = inbox.conversation_list.current_item
     assert item is not None

@@ -38,7 +38,7 @@ def conversation_screen(app: InboxApp) -> ConversationScreen:
 
 
 def inbox(app: InboxApp) -> InboxScreen:
-    screen = app.screen_stack[1]
+    screen = app.screen_stack[0]
     assert isinstance(screen, InboxScreen)
     return screen
 

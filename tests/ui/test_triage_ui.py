@@ -67,7 +67,7 @@ def prompts(screen: object) -> list[str]:
 
 
 def the_list(app: InboxApp) -> ConversationList:
-    inbox = app.screen_stack[1]
+    inbox = app.screen_stack[0]
     assert isinstance(inbox, InboxScreen)
     return inbox.conversation_list
 

@@ -18,6 +18,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -28,7 +29,7 @@ from intercom_tui.service.directory import ListItem
 from intercom_tui.ui.format import relative_time
 
 #: Rows fetched beyond the viewport on each side, so small moves need no query.
-MARGIN = 60
+MARGIN = 40
 
 
 class RowSource(Protocol):
@@ -128,6 +129,8 @@ class ConversationList(ScrollView, can_focus=True):
         self._window_start = 0
         self._window: list[ListItem] = []
         self.selected: set[str] = set()
+        self._styles: dict[str, Style] = {}
+        self._lines: LRUCache[tuple[object, ...], Strip] = LRUCache(512)
         self.empty_text = empty_text
 
     # ------------------------------------------------------------------ data
@@ -172,7 +175,11 @@ class ConversationList(ScrollView, can_focus=True):
         self._count = self._source.count() if count is None else count
         self._window = []
         self.virtual_size = Size(self.size.width, self._count)
-        index = self._source.index_of(current.id) if current else None
+        still_here = self.item_at(self.cursor)
+        if current is not None and still_here is not None and still_here.id == current.id:
+            index: int | None = self.cursor  # the common case: no search needed
+        else:
+            index = self._source.index_of(current.id) if current else None
         if index is None:
             index = min(self.cursor, max(0, self._count - 1))
         self.set_cursor(index, scroll=False)
@@ -304,28 +311,47 @@ class ConversationList(ScrollView, can_focus=True):
         self.virtual_size = Size(event.size.width, self._count)
 
     # ------------------------------------------------------------------ drawing
+    def notify_style_update(self) -> None:
+        """Theme or CSS changed: styles and every cached line must be recomputed."""
+        super().notify_style_update()
+        self._styles.clear()
+        self._lines.clear()
+
+    def _style(self, name: str) -> Style:
+        """A component's own style (partial, so it layers over the row), cached."""
+        style = self._styles.get(name)
+        if style is None:
+            style = self._styles[name] = self.get_component_rich_style(name, partial=True)
+        return style
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width or self.size.width
         index = int(self.scroll_offset.y) + y
-        base = self.rich_style
+        base = self._styles.get("") or self._styles.setdefault("", self.rich_style)
         if self._count == 0:
             if y == 1:
-                style = self.get_component_rich_style("conversation-list--empty", partial=True)
                 text = set_cell_size(f"  {self.empty_text}", width)
-                return Strip([Segment(text, base + style)], width)
+                return Strip([Segment(text, base + self._style("conversation-list--empty"))], width)
             return Strip.blank(width, base)
         item = self.item_at(index)
         if item is None:
             return Strip.blank(width, base)
-        return Strip(self._segments(item, index, width, base), width)
+        # Time columns change by the minute; everything else that changes the look is here.
+        key = (
+            item,
+            index == self.cursor,
+            item.id in self.selected,
+            width,
+            int(self._clock()) // 60,
+        )
+        strip = self._lines.get(key)
+        if strip is None:
+            strip = self._lines[key] = Strip(self._segments(item, index, width, base), width)
+        return strip
 
     def _segments(self, item: ListItem, index: int, width: int, base: Style) -> list[Segment]:
         cols = Columns.for_width(width)
-
-        def style(name: str) -> Style:
-            # Partial: only what the component sets, so it layers over the row's background.
-            return self.get_component_rich_style(name, partial=True)
-
+        style = self._style
         muted = style("conversation-list--muted")
         row = base
         if item.id in self.selected:
