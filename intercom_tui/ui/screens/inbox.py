@@ -10,6 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
+from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
 from intercom_tui.render.safe import clean_line
@@ -25,6 +26,8 @@ from intercom_tui.ui.widgets.status_bar import StatusBar
 
 #: Rows read with a filter's count, enough for a tall terminal plus a page of scrolling.
 FIRST_WINDOW = 160
+#: Seconds of quiet after a change before the view counts are recomputed.
+COUNTS_DELAY = 0.4
 _SORTS = [Sort.UPDATED, Sort.WAITING, Sort.PRIORITY]
 _SORT_NAMES = {Sort.UPDATED: "newest", Sort.WAITING: "oldest waiting", Sort.PRIORITY: "priority"}
 
@@ -65,6 +68,7 @@ class InboxScreen(TriageScreen):
         self.sort = Sort.UPDATED
         self.filter_text = ""
         self.counts: dict[str, int] = {}
+        self._counts_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="view-bar")
@@ -236,8 +240,18 @@ class InboxScreen(TriageScreen):
             self._update_bar()
         if isinstance(event, RowsChanged | ReferenceChanged):
             self.conversation_list.reload()
-            self.refresh_counts()
+            self._counts_soon()
         self._update_status()
+
+    def _counts_soon(self) -> None:
+        """Recount the views once a burst of changes is over, not on every keypress.
+
+        The counts are a side panel; the changed row is what must show in the same frame,
+        and recounting 50 views of a big cache competes with it for the interpreter.
+        """
+        if self._counts_timer is not None:
+            self._counts_timer.stop()
+        self._counts_timer = self.set_timer(COUNTS_DELAY, self.refresh_counts)
 
     def on_sync_status(self, message: SyncStatus) -> None:
         self.query_one(StatusBar).sync_status(message.progress, message.error)
