@@ -5,8 +5,7 @@ Update with ``make snapshot-update`` after checking the new pictures by eye.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 
 import pytest
 from textual.pilot import Pilot
@@ -19,14 +18,7 @@ SMALL = (80, 24)
 LARGE = (160, 48)
 
 
-@pytest.fixture(autouse=True)
-def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Dates and snooze presets are local times: pin the zone."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+pytestmark = pytest.mark.usefixtures("utc")
 
 
 def keys(*pressed: str) -> Callable[[Pilot], Awaitable[None]]:

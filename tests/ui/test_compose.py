@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import TextArea
@@ -24,13 +22,6 @@ SIZE = (100, 30)
 def quick_drafts(monkeypatch: pytest.MonkeyPatch) -> None:
     """Save drafts 50 ms after the last key instead of a second: same path, faster test."""
     monkeypatch.setattr(compose, "SAVE_DELAY", 0.05)
-
-
-@pytest.fixture
-async def service(emulator: EmulatorServer) -> AsyncIterator[InboxService]:
-    service = await service_for(emulator)
-    yield service
-    await service.aclose()
 
 
 def compose_screen(app: InboxApp) -> ComposeScreen:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 from textual.pilot import Pilot
 from textual.widgets._footer import FooterKey
 
@@ -18,17 +16,9 @@ from intercom_tui.ui.screens.conversation import ConversationScreen
 from intercom_tui.ui.screens.inbox import InboxScreen
 from intercom_tui.ui.widgets.sidebar import Sidebar
 from intercom_tui.ui.widgets.thread_view import ThreadView
-from tests.harness import make_app, service_for
+from tests.harness import make_app
 
 SIZE = (120, 36)
-
-
-@pytest.fixture
-async def service(emulator: EmulatorServer) -> AsyncIterator[InboxService]:
-    service = await service_for(emulator, synced=False)
-    await service.sync()  # in the test's own loop, so the client stays usable
-    yield service
-    await service.aclose()
 
 
 def conversation_screen(app: InboxApp) -> ConversationScreen:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -20,19 +19,11 @@ from intercom_tui.ui.screens.conversation import ConversationScreen
 from intercom_tui.ui.screens.inbox import InboxScreen
 from intercom_tui.ui.screens.pickers import ViewPicker
 from intercom_tui.ui.widgets.conversation_list import ConversationList
-from tests.harness import make_app, service_for
+from tests.harness import make_app
 
 SIZE = (120, 36)
 #: What ends every line: "now", "5m", "3h", "2d", "in 3d" (snoozed), "Jan 15", "Mar 4 2024".
 TIME_COLUMN = re.compile(r" (now|(in )?\d+[mhd]|[A-Z][a-z]{2} \d+( \d{4})?) $")
-
-
-@pytest.fixture
-async def service(emulator: EmulatorServer) -> AsyncIterator[InboxService]:
-    service = await service_for(emulator, synced=False)
-    await service.sync()  # in the test's own loop, so the client stays usable
-    yield service
-    await service.aclose()
 
 
 def heads(workspace: Workspace) -> list[dict[str, Any]]:

@@ -7,7 +7,6 @@ then reads the emulator's own state, so a passing test means the server changed.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -24,17 +23,10 @@ from intercom_tui.ui.screens.inbox import InboxScreen
 from intercom_tui.ui.screens.pickers import AssignPicker, SnoozePicker
 from intercom_tui.ui.screens.tag_editor import TagEditor
 from intercom_tui.ui.widgets.conversation_list import ConversationList
-from tests.harness import make_app, service_for
+from tests.harness import make_app
 
 SIZE = (120, 36)
 BOTH = pytest.mark.parametrize("where", ["inbox", "conversation"])
-
-
-@pytest.fixture
-async def service(emulator: EmulatorServer) -> AsyncIterator[InboxService]:
-    service = await service_for(emulator)
-    yield service
-    await service.aclose()
 
 
 @pytest.fixture
