@@ -10,9 +10,10 @@ reply landed. See ``retry.py`` for which failures are retried and why.
 from __future__ import annotations
 
 import html
+import os
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote
@@ -91,6 +92,35 @@ class RateLimit:
         return None if values == [None, None, None] else cls(*values)
 
 
+class _BearerAuth(httpx.Auth):
+    """Adds ``Authorization: Bearer …`` to each request; the only holder of the token.
+
+    Crash reports print every frame's local variables (Textual's do), so the token is
+    never passed around as a plain ``str`` once the client exists: frames hold this object,
+    whose repr does not show it.
+    """
+
+    def __init__(self, token: str) -> None:
+        self._token = token.strip()
+
+    def __repr__(self) -> str:
+        return "_BearerAuth(token=[hidden])"
+
+    @property
+    def well_formed(self) -> bool:
+        """One ASCII word: whitespace or controls mean a paste went wrong."""
+        return _single_word(self._token)
+
+    @property
+    def secrets(self) -> tuple[str]:
+        """For masking server text that might echo the token back."""
+        return (self._token,)
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        yield request
+
+
 class IntercomClient:
     """Typed access to the endpoints the app uses (see DESIGN.md §3). Knows nothing of UI.
 
@@ -111,30 +141,29 @@ class IntercomClient:
         user_agent: str = f"intercom-tui/{__version__}",
         on_retry: OnRetry | None = None,
     ) -> None:
-        token = token.strip()
-        if (
-            not token
-            or not token.isascii()
-            or any(c.isspace() or not c.isprintable() for c in token)
-        ):
+        self.base_url = base_url.rstrip("/")
+        self._auth = _BearerAuth(token)
+        del token  # from here on only ``_auth`` holds it (see ``_BearerAuth``)
+        if not self._auth.well_formed:
             # Said without the token: a mistyped token is still a secret.
             raise ValueError("the Intercom access token is empty or not a single ASCII word")
-        self._token = token
-        self.base_url = base_url.rstrip("/")
         self.retry = retry or RetryPolicy()
         self.on_retry = on_retry
         self.rate_limit: RateLimit | None = None
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url,
-            timeout=timeout,
-            transport=transport,
-            headers={
-                "Authorization": f"Bearer {token}",
-                "Accept": "application/json",
-                "Intercom-Version": API_VERSION,
-                "User-Agent": user_agent,
-            },
-        )
+        try:
+            self._http = httpx.AsyncClient(
+                base_url=self.base_url,
+                auth=self._auth,
+                timeout=timeout,
+                transport=transport,
+                headers={
+                    "Accept": "application/json",
+                    "Intercom-Version": API_VERSION,
+                    "User-Agent": user_agent,
+                },
+            )
+        except OSError as exc:  # ssl.SSLError too: the TLS settings cannot be loaded
+            raise NetworkError(_tls_detail(exc)) from None
 
     def __repr__(self) -> str:
         return f"IntercomClient(base_url={self.base_url!r})"
@@ -575,14 +604,13 @@ class IntercomClient:
                 response.headers,
                 method,
                 path,
-                secrets=(self._token,),
+                secrets=self._auth.secrets,
             )
-        return _decode(response, method, path)
+        return _decode(response, method, path, self._auth)
 
 
-def _decode(response: httpx.Response, method: str, path: str) -> Any:
+def _decode(response: httpx.Response, method: str, path: str, auth: _BearerAuth) -> Any:
     """The JSON body of a 2xx answer, or ``BadResponseError`` saying what came instead."""
-    body = response.content
     try:
         return response.json()
     except (ValueError, UnicodeDecodeError):
@@ -592,17 +620,42 @@ def _decode(response: httpx.Response, method: str, path: str) -> Any:
         raise BadResponseError(
             what, status=response.status_code, method=method, path=path
         ) from None
+    what = _not_json(response, auth)
+    raise BadResponseError(what, status=response.status_code, method=method, path=path)
+
+
+def _not_json(response: httpx.Response, auth: _BearerAuth) -> str:
+    """What came instead of JSON. Its own function so that the raw body (which could echo
+    the token) is never a local of a frame an exception passes through."""
+    body = response.content
     head = body[:512].lstrip().lower()
     if not head:
-        what = "an empty body"
-    elif "html" in response.headers.get("content-type", "") or head.startswith(b"<"):
-        what = "an HTML page instead of JSON"
-    elif head.startswith((b"{", b"[")):
-        what = "truncated or malformed JSON"
-    else:
-        text = body[:200].decode("utf-8", "replace")
-        what = f"text instead of JSON ({sanitize(text, 80)})"
-    raise BadResponseError(what, status=response.status_code, method=method, path=path)
+        return "an empty body"
+    if "html" in response.headers.get("content-type", "") or head.startswith(b"<"):
+        return "an HTML page instead of JSON"
+    if head.startswith((b"{", b"[")):
+        return "truncated or malformed JSON"
+    text = body[:200].decode("utf-8", "replace")
+    return f"text instead of JSON ({sanitize(text, 80, auth.secrets)})"
+
+
+def _single_word(token: str) -> bool:
+    return (
+        bool(token) and token.isascii() and all(c.isprintable() and not c.isspace() for c in token)
+    )
+
+
+def _tls_detail(exc: OSError) -> str:
+    """Why the TLS settings could not be loaded, naming the variable that points at them."""
+    where = [
+        f"{name}={os.environ[name]}"
+        for name in ("SSL_CERT_FILE", "SSL_CERT_DIR")
+        if os.environ.get(name)
+    ]
+    why = exc.strerror or type(exc).__name__
+    return sanitize(
+        f"TLS settings unusable: {why}" + (f" ({', '.join(where)})" if where else ""), 160
+    )
 
 
 def _ambiguous(error: ApiError) -> AmbiguousWriteError:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -46,7 +46,7 @@ class SessionOptions:
 class Endpoint:
     key: str
     api_url: str
-    token: str | None
+    token: str | None = field(repr=False)  # never in a repr, a log or a crash report
 
 
 def endpoint(settings: config.Settings, opts: SessionOptions) -> Endpoint:

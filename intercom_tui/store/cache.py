@@ -53,6 +53,7 @@ _TIME_LIMIT = 2**61
 _SQLITE_CORRUPT, _SQLITE_NOTADB, _SQLITE_FULL = 11, 26, 13
 _AUTHOR_CONTACT_TYPES = frozenset({"user", "lead", "contact"})
 _TOKEN = re.compile(r"[^\W_]+")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class CacheUnavailable(Exception):
@@ -194,26 +195,37 @@ def _derive(conv: Conversation, contact_name: Callable[[str], str]) -> _Derived:
     contact_id = conv.contact_ids[0] if conv.contact_ids else (author.id if is_contact else "")
     name = (author.name or author.email) if is_contact else ""
     if not name and contact_id:
-        name = contact_name(contact_id)
+        name = contact_name(_text(contact_id))
     preview = first_line_preview(conv.source.body) or first_line_preview(conv.source.subject)
     return _Derived(
-        id=conv.id,
+        id=_text(conv.id),
         updated_at=_clamp(conv.updated_at),
         created_at=_clamp(conv.created_at),
-        state=conv.state,
+        state=_text(conv.state),
         open=conv.open,
         read=conv.read,
         priority=conv.priority,
-        admin_assignee_id=conv.admin_assignee_id,
-        team_assignee_id=conv.team_assignee_id,
+        admin_assignee_id=_opt_text(conv.admin_assignee_id),
+        team_assignee_id=_opt_text(conv.team_assignee_id),
         waiting_since=_clamp(conv.waiting_since) or None,
         snoozed_until=_clamp(conv.snoozed_until) or None,
-        title=conv.title,
-        preview=preview,
-        contact_name=name,
-        contact_id=contact_id or None,
-        tag_ids=tuple(dict.fromkeys(t for t in conv.tag_ids if t)),
+        title=_text(conv.title),
+        preview=_text(preview),
+        contact_name=_text(name),
+        contact_id=_opt_text(contact_id),
+        tag_ids=tuple(dict.fromkeys(_text(t) for t in conv.tag_ids if t)),
     )
+
+
+def _text(value: str) -> str:
+    """``value`` as SQLite can bind it. JSON can carry a lone surrogate (``\\ud800``),
+    UTF-8 cannot: it becomes U+FFFD in the derived columns, while the stored JSON keeps
+    the original (escaped) so export stays faithful."""
+    return value if value.isascii() else _LONE_SURROGATE.sub("\ufffd", value)
+
+
+def _opt_text(value: str | None) -> str | None:
+    return _text(value) if value else None
 
 
 def _clamp(value: int | None) -> int:
@@ -242,7 +254,7 @@ def _thread_text(conv: Conversation) -> str:
             text = html_to_text(body, max_chars=left)
             chunks.append(text)
             left -= len(text) + 1
-    return "\n".join(chunks)
+    return _text("\n".join(chunks))
 
 
 # ---------------------------------------------------------------------------- view queries
@@ -551,17 +563,28 @@ class Cache:
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """A short write transaction, taken up front so it never deadlocks on upgrade."""
+        """A short write transaction, taken up front so it never deadlocks on upgrade.
+
+        A write inside another one on the same thread joins it, so a caller can make
+        several writes one atomic step (a change shown at once and its outbox entry: a
+        crash must not keep one without the other).
+        """
         with self._serial:
             conn = self._conn()
+            if getattr(self._local, "writing", False):
+                yield conn
+                return
             try:
                 conn.execute("BEGIN IMMEDIATE")
+                self._local.writing = True
                 try:
                     yield conn
                 except BaseException:
                     if conn.in_transaction:  # SQLite itself rolls back on some errors (full)
                         conn.execute("ROLLBACK")
                     raise
+                finally:
+                    self._local.writing = False
                 conn.execute("COMMIT")
             except sqlite3.OperationalError as e:
                 if conn.in_transaction:
@@ -575,7 +598,8 @@ class Cache:
         return self._read()
 
     def write_transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
-        """For store modules sharing this file (outbox): one committed transaction."""
+        """For store modules sharing this file (outbox): one committed transaction; cache
+        writes made inside it (on this thread) commit or roll back with it."""
         return self._write()
 
     # ------------------------------------------------------------------ view reads
@@ -737,7 +761,7 @@ class Cache:
         """``columns`` of one conversation's row, or None; see ``conversations.rid``."""
         rid = _numeric_rid(conversation_id)
         where, key = (
-            ("rid = ?", rid) if rid is not None else ("id = ? AND rid < 0", conversation_id)
+            ("rid = ?", rid) if rid is not None else ("id = ? AND rid < 0", _text(conversation_id))
         )
         sql = f"SELECT {columns} FROM conversations WHERE {where}"
         return conn.execute(sql, (key,)).fetchone()
@@ -971,13 +995,13 @@ class Cache:
         with self._write() as conn:
             self._insert_named(conn, "contacts", [(c.id, c.name, c.email, c.raw) for c in contacts])
             for c in contacts:
-                name = c.name or c.email
+                name = _text(c.name or c.email)
                 if not name:
                     continue
                 rows = conn.execute(
                     "SELECT rid, title, preview FROM conversations"
                     " WHERE contact_id = ? AND contact_name = ''",
-                    (c.id,),
+                    (_text(c.id),),
                 ).fetchall()
                 for rid, title, preview in rows:
                     conn.execute(
@@ -1001,7 +1025,7 @@ class Cache:
         marks = ", ".join("?" * len(rows[0]))
         conn.executemany(
             f"INSERT OR REPLACE INTO {table} VALUES ({marks})",
-            [(*r[:-1], json.dumps(r[-1], separators=(",", ":"))) for r in rows if r[0]],
+            [(*map(_text, r[:-1]), json.dumps(r[-1], separators=(",", ":"))) for r in rows if r[0]],
         )
 
     # ------------------------------------------------------------------ meta and drafts
@@ -1012,7 +1036,7 @@ class Cache:
 
     @staticmethod
     def _set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
-        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, _text(value)))
 
     def get_meta(self, key: str, default: str | None = None) -> str | None:
         """Sync state and the like; survives restarts."""
