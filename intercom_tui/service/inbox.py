@@ -19,7 +19,7 @@ from intercom_tui.service.directory import Directory, ListItem
 from intercom_tui.service.sender import MAX_QUEUE, OutboxSender, SendOutcome
 from intercom_tui.service.sync import SyncEngine, SyncProgress, SyncResult
 from intercom_tui.service.views import View, standard_views
-from intercom_tui.store.cache import Cache
+from intercom_tui.store.cache import Cache, CacheUnavailable
 from intercom_tui.store.outbox import Outbox
 
 if TYPE_CHECKING:
@@ -286,9 +286,17 @@ class InboxService:
             if before is None:
                 continue
             after = A.apply(action, before)
-            self._store_local(after)
             payload = {"params": dict(action.params), "restore": A.restore_patch(action, before)}
-            self.outbox.add(action.kind, action.conversation_id, payload)
+            try:
+                # One transaction: a crash can never leave a change shown but not queued.
+                with self.cache.write_transaction():
+                    self._store_local(after)
+                    self.outbox.add(action.kind, action.conversation_id, payload)
+            except CacheUnavailable as exc:  # disk full, folder gone: say so, keep running
+                self.emit(
+                    ActionFailed(f"Could not {action.describe()}: {exc}", (action.conversation_id,))
+                )
+                continue
             changed.append(action.conversation_id)
             back = A.inverse(action, before)
             if back is None:

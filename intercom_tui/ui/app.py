@@ -251,6 +251,22 @@ class InboxApp(App[int]):
             self.connect_and_sync()
             self.run_outbox()
 
+    def _fatal_error(self) -> None:
+        """A crash report without local variables.
+
+        Textual's default prints every frame's locals, which here hold conversation
+        content and connection objects: a bug report must not carry either.
+        """
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None)
+        self._exit_renderables.append(
+            Segments(self.console.render(traceback, self.console.options))
+        )
+        self._close_messages_no_wait()
+
     async def action_quit(self) -> None:
         await self.service.aclose()
         self.exit(0)
