@@ -19,12 +19,14 @@ from intercom_tui.service.directory import Directory, ListItem
 from intercom_tui.service.sender import MAX_QUEUE, OutboxSender, SendOutcome
 from intercom_tui.service.sync import SyncEngine, SyncProgress, SyncResult
 from intercom_tui.service.views import View, standard_views
-from intercom_tui.store.cache import Cache, CacheUnavailable
+from intercom_tui.store.cache import Cache, CacheUnavailable, Filter, Sort
 from intercom_tui.store.outbox import Outbox
 
 if TYPE_CHECKING:
     from intercom_tui.api.client import IntercomClient
 
+#: How many of my unread conversations are compared to tell what a sync brought.
+MAX_NOTIFY_SCAN = 500
 META_ME = "me.admin_id"
 META_WORKSPACE = "me.workspace_id"
 META_WORKSPACE_NAME = "me.workspace_name"
@@ -220,6 +222,18 @@ class InboxService:
             self.emit(ReferenceChanged())
         self.emit(RowsChanged(result.changed_ids))
         return result
+
+    def unread_in_mine(self) -> set[str]:
+        """Open, unread conversations assigned to me (the newest ``MAX_NOTIFY_SCAN``).
+
+        Compared before and after a sync, it says what newly needs me, without counting
+        the conversations every incremental sync re-reads in its overlap window.
+        """
+        me = self.me_id
+        if not me:
+            return set()
+        mine = Filter(state="open", admin_assignee_id=me, unread=True)
+        return {row.id for row in self.cache.window(mine, Sort.UPDATED, 0, MAX_NOTIFY_SCAN)}
 
     # ----------------------------------------------------------------- one conversation
     def cached_conversation(self, conversation_id: str) -> Conversation | None:

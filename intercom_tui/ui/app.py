@@ -120,11 +120,16 @@ class InboxApp(App[int]):
         try:
             if self.service.me_id is None:
                 await self.service.connect()
-            await self.service.sync(self._progress)
+            before = self.service.unread_in_mine()
+            result = await self.service.sync(self._progress)
         finally:
             self.syncing = False
         self.sync_error = None
         self._broadcast(SyncStatus(None))
+        waiting = 0 if result.full else len(self.service.unread_in_mine() - before)
+        if waiting:
+            plural = "s" if waiting > 1 else ""
+            self.notify(f"{waiting} conversation{plural} in Mine waiting for you", title="Mine")
 
     def request_sync(self) -> None:
         """``R`` and the poll timer: start a sync unless one is running."""

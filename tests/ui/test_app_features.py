@@ -192,3 +192,34 @@ async def test_notifications_never_parse_markup_or_pass_escapes(emulator: Emulat
         note = list(app._notifications)[-1]
         assert "[/x]" in note.message and "[bold red]PWNED[/]" in note.message
         assert "\x1b" not in note.message + note.title
+
+
+async def test_background_sync_tells_about_new_work_in_mine(emulator: EmulatorServer) -> None:
+    import httpx
+
+    service = await service_for(emulator)
+    app = make_app(service, settings=settings_for(emulator), background=True)
+    async with app.run_test() as pilot:
+        for _ in range(100):  # the first sync after start-up
+            await pilot.pause(0.02)
+            if not app.syncing and service.sync_engine.last_sync_at:
+                break
+        me = emulator.workspace.me_id
+        cid = next(
+            c
+            for c in reversed(emulator.workspace.conversation_ids())
+            if emulator.workspace.conversation(c)["state"] == "open"
+            and str(emulator.workspace.conversation(c).get("admin_assignee_id")) != me
+        )
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        with httpx.Client(base_url=emulator.url, headers=headers) as http:
+            body = {"message_type": "assignment", "type": "admin", "admin_id": me}
+            http.post(f"/conversations/{cid}/parts", json={**body, "assignee_id": me})
+            http.put(f"/conversations/{cid}", json={"read": False})
+        app.request_sync()
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if any(n.title == "Mine" for n in app._notifications):
+                break
+        notes = [n.message for n in app._notifications if n.title == "Mine"]
+        assert notes == ["1 conversation in Mine waiting for you"]
