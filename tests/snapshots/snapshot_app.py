@@ -10,15 +10,16 @@ from __future__ import annotations
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
+from intercom_tui.config import DEFAULT_THEME, Settings
 from intercom_tui.emulator.server import EmulatorServer
 from intercom_tui.ui.app import InboxApp
 from intercom_tui.ui.widgets.thread_view import ThreadView
 from tests.harness import make_app, synced_service
 
 
-def snapshot_app(server: EmulatorServer) -> InboxApp:
+def snapshot_app(server: EmulatorServer, theme: str = DEFAULT_THEME) -> InboxApp:
     """The app on a fresh cache synced from ``server``; nothing runs in the background."""
-    return make_app(synced_service(server), background=False)
+    return make_app(synced_service(server), background=False, settings=Settings(theme=theme))
 
 
 async def settle(pilot: Pilot) -> None:

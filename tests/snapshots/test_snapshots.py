@@ -81,3 +81,26 @@ class TestCompose:
             terminal_size=SMALL,
             run_before=keys("enter", "r", *"Thanks, done!"),
         )
+
+
+#: Every screen at 80x24, in each packaged theme (the dark one is the default above).
+SCREENS = {
+    "inbox": (),
+    "conversation": ("enter",),
+    "tag_editor": ("t",),
+    "assign_picker": ("a",),
+    "snooze_menu": ("z",),
+    "compose": ("enter", "n", *"Internal: refund approved"),
+    "help": ("question_mark",),
+}
+
+
+class TestThemes:
+    @pytest.mark.parametrize("theme", ["intercom-light", "high-contrast"])
+    @pytest.mark.parametrize("screen", list(SCREENS))
+    def test_every_screen(
+        self, snap_compare: SnapCompare, emulator: EmulatorServer, theme: str, screen: str
+    ) -> None:
+        assert snap_compare(
+            snapshot_app(emulator, theme), terminal_size=SMALL, run_before=keys(*SCREENS[screen])
+        )

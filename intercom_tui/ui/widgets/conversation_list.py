@@ -383,7 +383,26 @@ class ConversationList(ScrollView, can_focus=True):
         if not cols.tags and item.tags and subject_width > 20:
             subject = f"{subject}  [{', '.join(item.tags)}]" if subject else ", ".join(item.tags)
         segs.append(Segment(_fit(subject, subject_width) + " ", text))
-        return segs + right
+        segments = segs + right
+        if index == self.cursor:
+            # One readable colour across the cursor row, whatever the theme's cursor is.
+            ink = self._cursor_ink()
+            segments = [Segment(seg.text, (seg.style or Style()) + ink) for seg in segments]
+        return segments
+
+    def _cursor_ink(self) -> Style:
+        """Black or white text, whichever reads better on the cursor's background."""
+        ink = self._styles.get("ink")
+        if ink is None:
+            background = (self._style("conversation-list--cursor") or Style()).bgcolor
+            if background is None:
+                ink = Style()
+            else:
+                r, g, b = background.get_truecolor()
+                light = (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255 > 0.5
+                ink = Style(color="#111111" if light else "#ffffff")
+            self._styles["ink"] = ink
+        return ink
 
     def _when(self, item: ListItem) -> tuple[str, bool]:
         """Snoozed-until for snoozed rows ("in 3d"), waiting time when a contact waits,
