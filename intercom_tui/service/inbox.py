@@ -25,6 +25,8 @@ from intercom_tui.store.outbox import Outbox
 if TYPE_CHECKING:
     from intercom_tui.api.client import IntercomClient
 
+#: Pages of results a server search brings into the cache.
+SEARCH_PAGES = 3
 #: How many of my unread conversations are compared to tell what a sync brought.
 MAX_NOTIFY_SCAN = 500
 META_ME = "me.admin_id"
@@ -234,6 +236,29 @@ class InboxService:
             return set()
         mine = Filter(state="open", admin_assignee_id=me, unread=True)
         return {row.id for row in self.cache.window(mine, Sort.UPDATED, 0, MAX_NOTIFY_SCAN)}
+
+    async def server_search(self, text: str, *, max_pages: int = SEARCH_PAGES) -> int:
+        """Intercom's own search for ``text`` (title, subject, first message), into the cache.
+
+        The local filter only sees what is cached; this finds older conversations a first
+        sync has not reached yet. Returns how many matched (up to ``max_pages`` pages).
+        """
+        query = {
+            "operator": "OR",
+            "value": [
+                {"field": field, "operator": "~", "value": text}
+                for field in ("title", "source.subject", "source.body")
+            ],
+        }
+        found: list[str] = []
+        async for page in self.client.iter_search(query):
+            await asyncio.to_thread(self.cache.upsert_conversations, page.items)
+            found += [str(item.get("id")) for item in page.items]
+            if len(found) >= max_pages * 150:
+                break
+        if found:
+            self.emit(RowsChanged(tuple(found)))
+        return len(found)
 
     # ----------------------------------------------------------------- one conversation
     def cached_conversation(self, conversation_id: str) -> Conversation | None:

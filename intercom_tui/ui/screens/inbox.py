@@ -24,6 +24,8 @@ from intercom_tui.ui.screens.triage import TriageScreen
 from intercom_tui.ui.widgets.conversation_list import ConversationList
 from intercom_tui.ui.widgets.status_bar import StatusBar
 
+#: Filter text starting with this is also sent to Intercom's search (like ctrl+/).
+SERVER_PREFIX = "?"
 #: Rows read with a filter's count, enough for a tall terminal plus a page of scrolling.
 FIRST_WINDOW = 160
 #: Seconds of quiet after a change before the view counts are recomputed.
@@ -52,6 +54,14 @@ class ViewSource:
 class InboxScreen(TriageScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter", id="inbox.filter"),
+        Binding(
+            "ctrl+slash,ctrl+underscore",
+            "server_search",
+            "Search Intercom",
+            show=False,
+            priority=True,
+            id="inbox.server_search",
+        ),
         Binding("R", "refresh", "Refresh", show=False, id="inbox.refresh"),
         Binding("S", "cycle_sort", "Sort", show=False, id="inbox.sort"),
         Binding("v", "pick_view", "Views", id="inbox.views"),
@@ -180,7 +190,7 @@ class InboxScreen(TriageScreen):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.filter_text = event.value.strip()
+        self.filter_text = event.value.strip().removeprefix(SERVER_PREFIX).strip()
         if not self.filter_text:
             self._show_view()
         else:
@@ -204,8 +214,31 @@ class InboxScreen(TriageScreen):
         self._update_status()
 
     @on(Input.Submitted, "#filter")
-    def _filter_done(self) -> None:
+    def _filter_done(self, event: Input.Submitted) -> None:
+        if event.value.strip().startswith(SERVER_PREFIX):
+            self.action_server_search()
         self.conversation_list.focus()
+
+    def action_server_search(self) -> None:
+        """Ask Intercom's search for the filter text: finds what the cache does not hold yet.
+
+        Results land in the cache, so the local filter (already showing) picks them up.
+        """
+        if not self.filter_text:
+            self.notify("Type what to search for first (/ then the words).")
+            return
+        if self.service.offline:
+            self.notify("Offline: searching Intercom needs a connection.", severity="warning")
+            return
+        self.notify(f"Searching Intercom for “{self.filter_text}”…")
+        self._server_search(self.filter_text)
+
+    @work(exclusive=True, group="server-search", exit_on_error=False)
+    async def _server_search(self, text: str) -> None:
+        found = await self.service.server_search(text)
+        self.notify(f"Intercom found {found:,} conversation{'s' if found != 1 else ''}.")
+        if text == self.filter_text:
+            self._run_filter(self.current_view)
 
     def action_clear(self) -> None:
         box = self.query_one("#filter", Input)
