@@ -78,22 +78,25 @@ class OutboxSender:
                 held.add(cid)
                 continue
             outcome = await self.send(entry)
+            if outcome is None:
+                continue
             outcomes.append(outcome)
             if not outcome.ok and not outcome.final:
                 held.add(cid)
         return outcomes
 
-    async def send(self, entry: OutboxEntry) -> SendOutcome:
+    async def send(self, entry: OutboxEntry) -> SendOutcome | None:
         from intercom_tui.api import errors as E
 
         action = A.Action(entry.kind, entry.conversation_id, entry.payload.get("params", {}))
+        if not self.outbox.claim(entry):
+            return None  # another instance on this cache took it first
         try:
             if entry.kind in A.NON_IDEMPOTENT and entry.state == AMBIGUOUS:
                 landed = await self._find_landed_reply(entry, action)
                 if landed is not None:
                     self.outbox.mark_done(entry.id)
                     return SendOutcome(entry, True, True, conversation=landed)
-            self.outbox.mark_sending(entry.id)
             conversation = await self._perform(action, entry)
         except E.AuthenticationError as e:
             # The token, not the action, is wrong: keep it queued for after `login`.

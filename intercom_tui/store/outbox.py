@@ -81,9 +81,19 @@ class Outbox:
             )
             return [OutboxEntry.from_row(r) for r in rows]
 
-    def mark_sending(self, entry_id: int) -> None:
-        """Call (it commits) before the request goes out, so a crash leaves evidence."""
-        self._update(entry_id, "state = ?, attempts = attempts + 1", SENDING)
+    def claim(self, entry: OutboxEntry) -> bool:
+        """Atomically move ``entry`` from the state it was read in to "sending".
+
+        Two app instances can share one cache, and so one outbox: both may read the same
+        entry as due, but only the one whose claim succeeds sends it. It commits before
+        the request goes out, so a crash leaves evidence.
+        """
+        with self._cache.write_transaction() as conn:
+            cursor = conn.execute(
+                "UPDATE outbox SET state = ?, attempts = attempts + 1 WHERE id = ? AND state = ?",
+                (SENDING, entry.id, entry.state),
+            )
+            return cursor.rowcount == 1
 
     def mark_done(self, entry_id: int) -> None:
         self._update(entry_id, "state = ?, last_error = NULL, finished_at = ?", DONE, self._clock())

@@ -82,7 +82,8 @@ async def mixed(cache_path: Path, url: str, tag_id: str, ids: list[str]) -> int:
         outcomes = await service.flush_outbox()
     finally:
         await service.aclose()
-    if len(outcomes) != len(ids) or not all(o.ok for o in outcomes):
+    # Both instances share one outbox: each sends what it claims, mine or the other's.
+    if not all(o.ok for o in outcomes):
         _say(f"failed: {[o.message for o in outcomes]}")
         return 1
     _say("done")

@@ -656,7 +656,7 @@ async def test_crash_while_sending_a_reply_checks_the_server_first(
     body = f"<p>{text}</p>"
     env.svc.perform([A.Action(A.REPLY, cid, {"body": body})])
     entry = only_entry(env)
-    env.svc.outbox.mark_sending(entry.id)  # the request left...
+    assert env.svc.outbox.claim(entry)  # the request left...
     if landed:  # ...and Intercom applied it before the process died
         reply = {"message_type": "comment", "type": "admin", "admin_id": env.ws.me_id}
         env.ws.reply(cid, {**reply, "body": text})

@@ -66,7 +66,7 @@ def test_due_is_oldest_first_and_skips_settled_and_later_ones(outbox: Outbox, cl
 
 def test_sending_entries_are_not_due_until_settled(outbox: Outbox, clock: Clock) -> None:
     entry = outbox.add("tag", "1", {"params": {"tag_id": "5"}})
-    outbox.mark_sending(entry.id)
+    assert outbox.claim(entry)
     sending = outbox.get(entry.id)
     assert sending is not None and (sending.state, sending.attempts) == ("sending", 1)
     assert outbox.due(clock.now + 3600) == []
@@ -77,7 +77,7 @@ def test_sending_entries_are_not_due_until_settled(outbox: Outbox, clock: Clock)
 
 def test_reschedule_backs_off_and_keeps_creation_order(outbox: Outbox, clock: Clock) -> None:
     first, second = outbox.add("open", "1", {}), outbox.add("open", "2", {})
-    outbox.mark_sending(first.id)
+    assert outbox.claim(first)
     outbox.reschedule(first.id, 10.0, "503 Service Unavailable")
     retried = outbox.get(first.id)
     assert retried is not None
@@ -90,7 +90,7 @@ def test_reschedule_backs_off_and_keeps_creation_order(outbox: Outbox, clock: Cl
 
 def test_an_ambiguous_entry_is_due_and_says_so(outbox: Outbox, clock: Clock) -> None:
     entry = outbox.add("reply", "1", {"params": {"body": "hi"}})
-    outbox.mark_sending(entry.id)
+    assert outbox.claim(entry)
     outbox.reschedule(entry.id, 2.0, "timed out after sending", ambiguous=True)
     assert outbox.due(clock.now) == []
     clock.now += 2
@@ -101,7 +101,7 @@ def test_an_ambiguous_entry_is_due_and_says_so(outbox: Outbox, clock: Clock) -> 
 
 def test_pending_count_counts_unsettled_entries(outbox: Outbox) -> None:
     entries = [outbox.add("read", str(i), {}) for i in range(5)]
-    outbox.mark_sending(entries[0].id)
+    assert outbox.claim(entries[0])
     outbox.reschedule(entries[1].id, 5, "x", ambiguous=True)
     outbox.mark_done(entries[2].id)
     outbox.mark_failed(entries[3].id, "no")
@@ -121,7 +121,7 @@ def test_the_queue_survives_a_restart(tmp_path: Path, clock: Clock) -> None:
     c = Cache.open(path)
     box = Outbox(c, clock=clock)
     kept = box.add("snooze", "9", {"params": {"until": FIXED_NOW + 3600}})
-    box.mark_sending(kept.id)
+    assert box.claim(kept)
     c.close()
     c = Cache.open(path)
     box = Outbox(c, clock=clock)
@@ -134,8 +134,8 @@ def test_the_queue_survives_a_restart(tmp_path: Path, clock: Clock) -> None:
 
 def test_recover_after_crash_marks_sending_entries_ambiguous(outbox: Outbox, clock: Clock) -> None:
     stuck, waiting, sent = (outbox.add("reply", str(i), {}) for i in range(3))
-    outbox.mark_sending(stuck.id)
-    outbox.mark_sending(sent.id)
+    assert outbox.claim(stuck)
+    assert outbox.claim(sent)
     outbox.mark_done(sent.id)
     recovered = outbox.recover_after_crash()
     assert [(e.id, e.state) for e in recovered] == [(stuck.id, "ambiguous")]
@@ -146,7 +146,7 @@ def test_recover_after_crash_marks_sending_entries_ambiguous(outbox: Outbox, clo
 
 
 def test_a_killed_process_leaves_evidence(tmp_path: Path) -> None:
-    """kill -9 right after mark_sending: the next start finds the entry and distrusts it."""
+    """kill -9 right after a claim: the next start finds the entry and distrusts it."""
     path = tmp_path / "c.sqlite3"
     script = (
         "import os, signal, sys\n"
@@ -154,7 +154,7 @@ def test_a_killed_process_leaves_evidence(tmp_path: Path) -> None:
         "from intercom_tui.store.cache import Cache\n"
         "from intercom_tui.store.outbox import Outbox\n"
         "box = Outbox(Cache.open(Path(sys.argv[1])))\n"
-        "box.mark_sending(box.add('reply', '7', {'params': {'body': 'hi'}}, key='k1').id)\n"
+        "box.claim(box.add('reply', '7', {'params': {'body': 'hi'}}, key='k1'))\n"
         "box.add('close', '8', {}, key='k2')\n"
         "os.kill(os.getpid(), signal.SIGKILL)\n"
     )
@@ -177,3 +177,19 @@ def test_forget_done_drops_only_old_sent_entries(outbox: Outbox, clock: Clock) -
     assert outbox.forget_done(older_than=clock.now - 50) == 1
     assert outbox.get(old.id) is None
     assert outbox.get(failed.id) is not None and outbox.get(recent.id) is not None
+
+
+def test_only_one_of_two_instances_claims_an_entry(tmp_path: Path, clock: Clock) -> None:
+    """Two app instances on one cache: both see the entry as due, one sends it."""
+    path = tmp_path / "shared.sqlite3"
+    first, second = Cache.open(path), Cache.open(path)
+    try:
+        entry = Outbox(first, clock=clock).add("close", "1", {})
+        seen_by_both = [Outbox(c, clock=clock).due(clock() + 1) for c in (first, second)]
+        assert seen_by_both[0] == seen_by_both[1] == [entry]
+        assert Outbox(second, clock=clock).claim(entry) is True
+        assert Outbox(first, clock=clock).claim(entry) is False
+        assert Outbox(first, clock=clock).get(entry.id).attempts == 1  # type: ignore[union-attr]
+    finally:
+        first.close()
+        second.close()
