@@ -40,6 +40,8 @@ BUSY_TIMEOUT_MS = 5000
 PAGE_CACHE_KIB = 4096
 #: Files up to this size get a full ``PRAGMA quick_check`` at open (it reads every page).
 QUICK_CHECK_MAX_BYTES = 32 * 1024 * 1024
+#: Times Cache.open looks again while another instance holds the file (creating it).
+OPEN_BUSY_TRIES = 20
 #: Plain text of a thread kept for search; a 500-part thread rarely needs more.
 MAX_BODY_CHARS = 200_000
 #: Anchors remembered per view and thread; each is a few ints.
@@ -415,6 +417,7 @@ class Cache:
                 f"Cannot create the cache folder {path.parent}: {e.strerror}."
             ) from None
         recovered: Path | None = None
+        busy_tries = 0
         while True:
             cache = cls(lambda: _connect_file(path), shared=False, use_fts=use_fts)
             cache.path = path
@@ -429,6 +432,18 @@ class Cache:
                 if recovered is not None:
                     raise CacheUnavailable(f"The cache file {path} could not be rebuilt.") from None
                 recovered = _move_aside(path, e.args[0])
+                continue
+            except sqlite3.OperationalError as e:
+                cache.close()
+                # Another instance is creating or migrating this file right now (switching
+                # to WAL does not wait on the busy timeout): wait a moment and look again.
+                if "locked" in str(e) and busy_tries < OPEN_BUSY_TRIES:
+                    busy_tries += 1
+                    time.sleep(0.05 * busy_tries)
+                    continue
+                if not _is_damage(e) or recovered is not None:
+                    raise CacheUnavailable(_plain_error(e, path)) from None
+                recovered = _move_aside(path, "corrupt")
                 continue
             except sqlite3.DatabaseError as e:
                 cache.close()

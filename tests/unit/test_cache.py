@@ -768,3 +768,29 @@ def test_cache_path_follows_xdg_and_never_holds_the_token(isolated_dirs: Path) -
     c = Cache.open(path)  # the folder is created on first use
     c.close()
     assert path.exists()
+
+
+
+def test_open_waits_while_another_instance_is_creating_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two apps started together on a fresh cache: while the other one holds the file
+    (SQLite says "database is locked", e.g. switching to WAL), open waits and looks again
+    instead of falling back to a memory cache or calling the file damaged."""
+    import sqlite3
+
+    prepare = Cache._prepare
+    busy = iter([True, True, True])
+
+    def locked_at_first(self: Cache, *, full_check: bool) -> None:
+        if next(busy, False):
+            raise sqlite3.OperationalError("database is locked")
+        prepare(self, full_check=full_check)
+
+    monkeypatch.setattr(Cache, "_prepare", locked_at_first)
+    cache = Cache.open(tmp_path / "fresh.sqlite3")
+    try:
+        assert cache.recovered_from is None and cache.path is not None
+        assert cache.count(Filter()) == 0
+    finally:
+        cache.close()
