@@ -260,6 +260,16 @@ class InboxService:
             self.emit(RowsChanged(tuple(found)))
         return len(found)
 
+    async def start_conversation(self, role: str, contact_id: str, text: str) -> str:
+        """Start a conversation as a contact; its id. Sent once: creation is not idempotent."""
+        from intercom_tui.render.compose import text_to_html
+
+        from_type = role if role in ("user", "lead") else "contact"
+        message = await self.client.create_conversation(
+            from_type=from_type, from_id=contact_id, body=text_to_html(text)
+        )
+        return str(message.get("conversation_id") or message.get("id") or "")
+
     # ----------------------------------------------------------------- one conversation
     def cached_conversation(self, conversation_id: str) -> Conversation | None:
         """The thread if cached, else the list item (no parts); None if unknown."""

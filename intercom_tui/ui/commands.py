@@ -66,6 +66,10 @@ class InboxCommands(Provider):
                         partial(_go_to_view, app, inbox, view.key),
                     )
                 )
+        if not app.service.offline:
+            entries.append(
+                Entry("New conversation as a contact", "start one", partial(_new_conversation, app))
+            )
         for name in sorted(app.settings.profiles):
             entries.append(
                 Entry(
@@ -108,3 +112,15 @@ def _go_to_view(app: InboxApp, inbox: object, key: str) -> None:
     while app.screen is not inbox and len(app.screen_stack) > 1:
         app.pop_screen()
     inbox.switch_view(key)  # type: ignore[attr-defined]
+
+
+def _new_conversation(app: InboxApp) -> None:
+    from intercom_tui.ui.screens.new_conversation import NewConversation, contact_picker
+
+    def picked(choice: object) -> None:
+        if choice is not None:
+            app.push_screen(NewConversation(choice))  # type: ignore[arg-type]
+
+    if not app.service.directory.contacts:
+        app.service.load_contacts()
+    app.push_screen(contact_picker(app.service), picked)

@@ -19,6 +19,7 @@ def _binding_scopes() -> dict[str, list[Binding]]:
     from intercom_tui.ui.screens.conversation import ConversationScreen
     from intercom_tui.ui.screens.help import HelpScreen
     from intercom_tui.ui.screens.inbox import InboxScreen
+    from intercom_tui.ui.screens.new_conversation import NewConversation
     from intercom_tui.ui.screens.pickers import Picker
     from intercom_tui.ui.screens.tag_editor import TagEditor
     from intercom_tui.ui.widgets.conversation_list import ConversationList
@@ -42,6 +43,7 @@ def _binding_scopes() -> dict[str, list[Binding]]:
         "pickers": ids(Picker),
         "confirm": ids(ConfirmDiscard),
         "help": ids(HelpScreen),
+        "new conversation": ids(NewConversation),
     }
 
 

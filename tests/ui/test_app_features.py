@@ -223,3 +223,28 @@ async def test_background_sync_tells_about_new_work_in_mine(emulator: EmulatorSe
                 break
         notes = [n.message for n in app._notifications if n.title == "Mine"]
         assert notes == ["1 conversation in Mine waiting for you"]
+
+
+async def test_start_a_conversation_as_a_contact_from_the_palette(
+    emulator: EmulatorServer,
+) -> None:
+    service = await service_for(emulator)
+    app = make_app(service, settings=settings_for(emulator))
+    contact = emulator.workspace.to_dict()["contacts"][3]
+    before = set(emulator.workspace.conversation_ids())
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("ctrl+p", *"new conversation")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press(*contact["name"], "enter")
+        await pilot.pause()
+        await pilot.press(*"Hello, my export is stuck", "ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        new = set(emulator.workspace.conversation_ids()) - before
+        assert len(new) == 1
+        created = emulator.workspace.conversation(new.pop())
+        assert created["source"]["author"]["id"] == contact["id"]
+        assert "my export is stuck" in created["source"]["body"]
+        assert any(n.message.startswith("Started conversation #") for n in app._notifications)
