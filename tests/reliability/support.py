@@ -28,6 +28,7 @@ from intercom_tui.emulator.server import EmulatorServer
 from intercom_tui.service.inbox import META_ME, Connection, Event, InboxService
 from intercom_tui.store.cache import Cache, ConversationRow
 from tests.conftest import TOKEN
+from tests.fakes import Clock, FakeSleep
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -36,32 +37,6 @@ MAX_MESSAGE = 400
 #: One TLS context for every test transport: building one loads the CA bundle (~40 ms),
 #: and the emulator is plain http on loopback anyway.
 _TLS = ssl.create_default_context()
-
-
-class Clock:
-    """A virtual clock that starts at real time (the emulator stamps with real time)."""
-
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@dataclass
-class FakeSleep:
-    """Stands in for ``asyncio.sleep``: records each delay, advances ``clock``, yields once."""
-
-    clock: Clock
-    delays: list[float] = field(default_factory=list)
-
-    async def __call__(self, delay: float) -> None:
-        self.delays.append(delay)
-        self.clock.advance(max(0.0, delay))
-        await asyncio.sleep(0)
 
 
 class CountingTransport(httpx.AsyncBaseTransport):

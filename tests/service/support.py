@@ -7,9 +7,7 @@ backoff, rate-limit pauses and outbox retries cost no wall time.
 
 from __future__ import annotations
 
-import asyncio
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,32 +20,7 @@ from intercom_tui.emulator.workspace import Workspace
 from intercom_tui.service.inbox import META_ME, Connection, Event, InboxService
 from intercom_tui.store.cache import Cache
 from tests.conftest import FIXED_NOW, TOKEN
-
-
-class Clock:
-    """A virtual clock near real time."""
-
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@dataclass
-class Sleeper:
-    """A fake ``asyncio.sleep``: records each delay and moves ``clock`` on by it."""
-
-    clock: Clock
-    delays: list[float] = field(default_factory=list)
-
-    async def __call__(self, delay: float) -> None:
-        self.delays.append(delay)
-        self.clock.advance(max(0.0, delay))
-        await asyncio.sleep(0)
+from tests.fakes import Clock, FakeSleep
 
 
 @dataclass
@@ -62,12 +35,12 @@ class Env:
     events: list[Event] = field(default_factory=list)
     #: Requests before this index are ignored by ``requests`` (``forget_requests``).
     mark: int = 0
-    retry_sleeps: Sleeper = field(init=False)
-    engine_sleeps: Sleeper = field(init=False)
+    retry_sleeps: FakeSleep = field(init=False)
+    engine_sleeps: FakeSleep = field(init=False)
 
     def __post_init__(self) -> None:
-        self.retry_sleeps = Sleeper(self.clock)
-        self.engine_sleeps = Sleeper(self.clock)
+        self.retry_sleeps = FakeSleep(self.clock)
+        self.engine_sleeps = FakeSleep(self.clock)
 
     @property
     def svc(self) -> InboxService:

@@ -770,7 +770,6 @@ def test_cache_path_follows_xdg_and_never_holds_the_token(isolated_dirs: Path) -
     assert path.exists()
 
 
-
 def test_open_waits_while_another_instance_is_creating_the_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
