@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-all check lint format bench screenshots snapshot-update dev emulator clean
+.PHONY: demo test test-all check format bench screenshots snapshot-update emulator clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "intercom-tui needs Python 3.11 or newer (found %s); set PYTHON=python3.11" % sys.version.split()[0])'
@@ -43,9 +43,6 @@ screenshots: $(STAMP)  ## regenerate screenshots/*.svg from the demo workspace
 
 snapshot-update: $(STAMP)
 	$(BIN)/python -m pytest -q tests/snapshots --snapshot-update
-
-dev: $(STAMP)
-	$(BIN)/textual run --dev intercom_tui.ui.app:InboxApp
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache dist build
