@@ -379,6 +379,11 @@ class InboxService:
             if e.conversation_id == conversation_id and e.kind in A.NON_IDEMPOTENT
         ]
 
+    def pending_reason(self) -> str:
+        """Why the oldest queued action has not gone out yet ("" if it simply has not tried)."""
+        waiting = self.outbox.due(float("inf"), limit=20)
+        return next((e.last_error for e in waiting if e.last_error), "")
+
     def undo(self) -> str | None:
         """Queue the inverse of the last action; what was undone, or None.
 

@@ -359,3 +359,18 @@ async def test_a_hostile_error_message_is_shown_as_plain_text(
         assert "Could not create tag" in shown and "[/x]" in shown
         assert "\x1b" not in shown
         assert isinstance(app.screen, TagEditor)  # still running, still editing
+
+
+async def test_the_status_line_says_why_an_action_is_still_pending(
+    emulator: EmulatorServer, service: InboxService
+) -> None:
+    app = make_app(service)
+    emulator.faults.add(Fault(kind="status", status=503, method="POST", path=r"/parts$", times=20))
+    async with app.run_test(size=(160, 36)) as pilot:
+        await target(pilot, "inbox")
+        await pilot.press("c")
+        outcomes = await app.service.flush_outbox()
+        assert outcomes and not outcomes[0].ok and not outcomes[0].final  # kept, to retry
+        await pilot.pause()
+        status = str(app.screen.query_one("#status", Static).content)
+        assert "1 pending" in status and "retrying:" in status and "503" in status

@@ -299,6 +299,7 @@ class InboxScreen(TriageScreen):
             total=self.conversation_list.row_count,
             selected=len(self.conversation_list.selected),
             pending=self.service.outbox.pending_count(),
+            pending_reason=self.service.pending_reason(),
             filter_text=self.filter_text,
             offline=self.service.offline,
         )

@@ -18,6 +18,7 @@ class StatusBar(Static):
         self._left = Content("")
         self._sync = Content("")
         self._pending = 0
+        self._pending_reason = ""
         self._offline = False
 
     def update_state(
@@ -28,6 +29,7 @@ class StatusBar(Static):
         total: int,
         selected: int,
         pending: int,
+        pending_reason: str = "",
         filter_text: str = "",
         offline: bool = False,
     ) -> None:
@@ -39,6 +41,7 @@ class StatusBar(Static):
             parts.append((f" · {selected} selected", "bold"))
         self._left = Content.assemble(*parts)
         self._pending = pending
+        self._pending_reason = pending_reason
         self._offline = offline
         self._redraw()
 
@@ -67,6 +70,10 @@ class StatusBar(Static):
             right.append(self._sync)
         if self._pending:
             right.append(Content.styled(f"{self._pending} pending", "bold $warning"))
+        if self._pending and self._pending_reason:
+            # Why it is still pending (a 503, offline...), so "pending" never just sits there.
+            reason = clean_line(self._pending_reason, 50)
+            right.append(Content.styled(f"retrying: {reason}", "$warning"))
         right_content = Content(" · ").join(c for c in right if c.cell_length) + Content(" ")
         width = self.size.width or 80
         gap = max(1, width - self._left.cell_length - right_content.cell_length)
