@@ -23,13 +23,10 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
+from intercom_tui.api.regions import REGION_URLS
+
 APP_NAME = "intercom-tui"
 TOKEN_ENV = "INTERCOM_ACCESS_TOKEN"
-REGION_URLS = {
-    "us": "https://api.intercom.io",
-    "eu": "https://api.eu.intercom.io",
-    "au": "https://api.au.intercom.io",
-}
 DEFAULT_THEME = "intercom-dark"
 
 

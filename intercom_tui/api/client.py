@@ -44,13 +44,9 @@ from intercom_tui.api.models import (
     next_cursor,
     norm_id,
 )
+from intercom_tui.api.regions import REGION_URLS
 from intercom_tui.api.retry import RetryPolicy
 
-REGION_URLS = {
-    "us": "https://api.intercom.io",
-    "eu": "https://api.eu.intercom.io",
-    "au": "https://api.au.intercom.io",
-}
 API_VERSION = "2.11"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 #: Most results a list or search page may hold (Intercom's maximum).

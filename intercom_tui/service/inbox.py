@@ -154,7 +154,7 @@ class InboxService:
         )
 
     def load_contacts(self) -> None:
-        """Contacts can be many; load them off the start-up path (call from a thread)."""
+        """Names for contact ids: not at start-up (there can be thousands), after a sync."""
         self.directory.load(contacts=self.cache.contacts())
 
     def _build_views(self) -> list[View]:

@@ -163,8 +163,8 @@ class SyncEngine:
 
     async def _walk(
         self, cursor: str | None, started: float, report: ProgressCallback, changed: list[str]
-    ) -> bool:
-        """Walk the list from ``cursor``, storing pages; True if any page came.
+    ) -> None:
+        """Walk the list from ``cursor``, storing pages (ids into ``changed``).
 
         Page N is stored in a thread while page N+1 is fetched. Stores stay in order, so
         the saved cursor always belongs to a page that is really in the cache, and progress
@@ -200,7 +200,6 @@ class SyncEngine:
         finally:
             if storing is not None:  # a failed fetch never leaves a write running behind it
                 await asyncio.wait([storing])
-        return previous is not None
 
     def _store_page(self, items: tuple[dict, ...], next_cursor: str | None) -> None:
         self._write(items)

@@ -25,10 +25,10 @@ from intercom_tui.api.client import IntercomClient
 from intercom_tui.api.models import Conversation
 from intercom_tui.api.retry import RetryPolicy
 from intercom_tui.emulator.server import EmulatorServer
-from intercom_tui.service.inbox import META_ME, Connection, Event, InboxService
+from intercom_tui.service.inbox import InboxService
 from intercom_tui.store.cache import Cache, ConversationRow
 from tests.conftest import TOKEN
-from tests.fakes import Clock, FakeSleep
+from tests.service.support import Env
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -55,29 +55,13 @@ class CountingTransport(httpx.AsyncBaseTransport):
 
 
 @dataclass
-class Rig:
-    """One emulator, one cache file, one service (reopenable, like restarting the app)."""
+class Rig(Env):
+    """``Env`` whose client counts what it sends and may time out early."""
 
-    server: EmulatorServer
-    path: Path
     #: The client's read timeout (seconds): short where a test injects latency.
     read_timeout: float = 10.0
     attempts: int = 3
-    clock: Clock = field(default_factory=Clock)
-    events: list[Event] = field(default_factory=list)
-    service: InboxService | None = None
     transport: CountingTransport = field(default_factory=CountingTransport)
-    retry_sleeps: FakeSleep = field(init=False)
-    engine_sleeps: FakeSleep = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.retry_sleeps = FakeSleep(self.clock)
-        self.engine_sleeps = FakeSleep(self.clock)
-
-    @property
-    def svc(self) -> InboxService:
-        assert self.service is not None
-        return self.service
 
     def client(self) -> IntercomClient:
         policy = RetryPolicy(max_attempts=self.attempts, jitter=False, sleep=self.retry_sleeps)
@@ -88,21 +72,6 @@ class Rig:
             transport=self.transport,
             timeout=httpx.Timeout(10.0, read=self.read_timeout),
         )
-
-    def open(self) -> InboxService:
-        """A service on the cache file: a start of the app (again, after ``close``)."""
-        cache = Cache.open(self.path)
-        cache.set_meta(META_ME, self.server.workspace.me_id)
-        connection = Connection(self.server.url, TOKEN, self.client())
-        self.service = InboxService(cache, connection, clock=self.clock, sleep=self.engine_sleeps)
-        self.service.listeners.append(self.events.append)
-        return self.service
-
-    async def close(self) -> None:
-        if self.service is not None:
-            await self.service.aclose()
-            self.service.cache.close()
-            self.service = None
 
     def sent(self, method: str, path: str) -> int:
         """How many requests the client sent for ``method path`` (exact path)."""
