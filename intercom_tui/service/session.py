@@ -13,10 +13,10 @@ import asyncio
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from intercom_tui import config
-from intercom_tui.api.models import Me
 from intercom_tui.service.inbox import (
     META_ME,
     META_WORKSPACE,
@@ -25,6 +25,9 @@ from intercom_tui.service.inbox import (
     InboxService,
 )
 from intercom_tui.store.cache import Cache, CacheUnavailable, Filter, cache_path_for
+
+if TYPE_CHECKING:
+    from intercom_tui.api.models import Me
 
 
 class SessionError(Exception):
@@ -119,8 +122,14 @@ def open_cache(api_url: str, workspace_id: str, *, fresh: bool = False) -> tuple
 
 
 def open_session(settings: config.Settings, opts: SessionOptions) -> tuple[InboxService, list[str]]:
-    """Blocking form of ``open_session_async`` for the command line, before any loop runs."""
-    return asyncio.run(open_session_async(settings, opts))
+    """Blocking form of ``open_session_async`` for the command line, before any loop runs.
+
+    A start with a known workspace needs no network, so no event loop either: creating
+    and closing one costs a few ms that the first frame would wait for.
+    """
+    ep = endpoint(settings, opts)
+    opened = _open_known(settings, opts, ep)
+    return opened if opened is not None else asyncio.run(_open_new(settings, opts, ep))
 
 
 async def open_session_async(
@@ -128,6 +137,35 @@ async def open_session_async(
 ) -> tuple[InboxService, list[str]]:
     """A service ready for the UI, plus notices to show once it is on screen."""
     ep = endpoint(settings, opts)
+    opened = _open_known(settings, opts, ep)
+    return opened if opened is not None else await _open_new(settings, opts, ep)
+
+
+async def _open_new(
+    settings: config.Settings, opts: SessionOptions, ep: Endpoint
+) -> tuple[InboxService, list[str]]:
+    """First contact with a workspace: ``GET /me`` says which cache file is its own."""
+    assert ep.token is not None  # _open_known refuses a missing token
+    connection = Connection(ep.api_url, ep.token)
+    me = await _identify(connection)
+    workspace = me.workspace_id or "default"
+    remember_workspace(ep.key, workspace)
+    cache, notice = open_cache(ep.api_url, workspace, fresh=opts.fresh_cache)
+    cache.set_meta(META_ME, me.admin.id)
+    cache.set_meta(META_WORKSPACE, me.workspace_id)
+    cache.set_meta(META_WORKSPACE_NAME, me.workspace_name)
+    connection.client = None  # closed by _identify; the UI's loop makes its own
+    notices = [*settings.warnings, *([notice] if notice else [])]
+    return InboxService(cache, connection, saved_searches=settings.saved_searches), notices
+
+
+def _open_known(
+    settings: config.Settings, opts: SessionOptions, ep: Endpoint
+) -> tuple[InboxService, list[str]] | None:
+    """The session when no ``/me`` call is needed (offline, or the workspace is known).
+
+    None means: ask ``/me`` first (a first run, or the demo's fresh cache).
+    """
     notices: list[str] = list(settings.warnings)
     workspace = known_workspace(ep.key)
     if opts.offline:
@@ -145,21 +183,12 @@ async def open_session_async(
             "No access token: set INTERCOM_ACCESS_TOKEN, run `intercom-tui login`, "
             "or try `intercom-tui --demo`."
         )
-    connection = Connection(ep.api_url, ep.token)
     if workspace is None or opts.fresh_cache:
-        me = await _identify(connection)
-        workspace = me.workspace_id or "default"
-        remember_workspace(ep.key, workspace)
-        cache, notice = open_cache(ep.api_url, workspace, fresh=opts.fresh_cache)
-        cache.set_meta(META_ME, me.admin.id)
-        cache.set_meta(META_WORKSPACE, me.workspace_id)
-        cache.set_meta(META_WORKSPACE_NAME, me.workspace_name)
-        connection.client = None  # closed by _identify; the UI's loop makes its own
-    else:
-        cache, notice = open_cache(ep.api_url, workspace)
+        return None
+    cache, notice = open_cache(ep.api_url, workspace)
     notices += [notice] if notice else []
-    service = InboxService(cache, connection, saved_searches=settings.saved_searches)
-    return service, notices
+    connection = Connection(ep.api_url, ep.token)
+    return InboxService(cache, connection, saved_searches=settings.saved_searches), notices
 
 
 async def _identify(connection: Connection) -> Me:

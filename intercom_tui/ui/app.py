@@ -66,10 +66,14 @@ class InboxApp(App[int]):
         self.sync_error: str | None = None
         self.syncing = False
         service.listeners.append(self._service_listener)
+        # Before the stylesheet is first parsed: a theme set in on_mount re-parses it all.
+        self._setup_themes()
 
     # ------------------------------------------------------------------ start-up
     def on_mount(self) -> None:
-        self._setup_themes()
+        self.theme_changed_signal.subscribe(self, self._persist_theme)
+        for notice in self._theme_notices:
+            self.notify(notice, severity="warning")
         self._setup_keymap()
         if self._open_conversation:
             self.open_conversation(self._open_conversation)
@@ -97,15 +101,15 @@ class InboxApp(App[int]):
         loaded = load_themes(*(f for f in (folder, user_themes_dir()) if f is not None))
         for theme in loaded.themes:
             self.register_theme(theme)
+        self._theme_notices: list[str] = []
         if loaded.problems:
-            self.notify("Skipped themes: " + "; ".join(loaded.problems), severity="warning")
+            self._theme_notices.append("Skipped themes: " + "; ".join(loaded.problems))
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         else:
-            self.notify(f"Unknown theme {self.settings.theme!r}; using the default.")
+            self._theme_notices.append(f"Unknown theme {self.settings.theme!r}; using the default.")
             if "intercom-dark" in self.available_themes:
                 self.theme = "intercom-dark"
-        self.theme_changed_signal.subscribe(self, self._persist_theme)
 
     def _setup_keymap(self) -> None:
         problems = check_keymap(self.settings.keymap)

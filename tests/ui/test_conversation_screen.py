@@ -7,13 +7,13 @@ import re
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets._footer import FooterKey
 
 from intercom_tui.emulator.server import EmulatorServer
 from intercom_tui.service.inbox import InboxService
 from intercom_tui.ui.app import InboxApp
 from intercom_tui.ui.screens.conversation import ConversationScreen
 from intercom_tui.ui.screens.inbox import InboxScreen
+from intercom_tui.ui.widgets.key_bar import KeyBar
 from intercom_tui.ui.widgets.sidebar import Sidebar
 from intercom_tui.ui.widgets.thread_view import ThreadView
 from tests.harness import make_app
@@ -223,9 +223,9 @@ async def test_sidebar_folds_under_the_thread_when_narrow(service: InboxService)
         assert sidebar.region.y >= thread.region.bottom
         assert sidebar.region.width >= 78 and thread.region.width >= 78
         assert thread.region.height >= 5
-        keys = list(screen.query(FooterKey))
-        assert keys and all(key.region.right <= 80 for key in keys)
-        assert {"back", "step(1)", "help"} <= {key.action for key in keys}
+        bar = screen.query_one(KeyBar)
+        assert bar.shown and bar.line.cell_length <= 80
+        assert {"back", "step(1)", "help"} <= {hint.action for hint in bar.shown}
 
 
 async def test_a_reply_on_the_server_appears_after_a_sync(

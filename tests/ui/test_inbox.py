@@ -9,7 +9,6 @@ import pytest
 from rich.cells import cell_len
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
-from textual.widgets._footer import FooterKey
 
 from intercom_tui.emulator.server import EmulatorServer
 from intercom_tui.emulator.workspace import Workspace
@@ -19,6 +18,7 @@ from intercom_tui.ui.screens.conversation import ConversationScreen
 from intercom_tui.ui.screens.inbox import InboxScreen
 from intercom_tui.ui.screens.pickers import ViewPicker
 from intercom_tui.ui.widgets.conversation_list import ConversationList
+from intercom_tui.ui.widgets.key_bar import KeyBar
 from tests.harness import make_app
 
 SIZE = (120, 36)
@@ -301,9 +301,9 @@ async def test_rows_render_at_small_and_large_sizes(
         assert len(lines) == size[1] - 3  # view bar, status line, footer
         # The six views and every footer key fit on their lines, help included.
         assert cell_len(bar_text(app)) <= size[0] and "6 All 300" in bar_text(app)
-        keys = list(inbox(app).query(FooterKey))
-        assert keys and all(key.region.right <= size[0] for key in keys)
-        assert "help" in [key.action for key in keys]
+        bar = inbox(app).query_one(KeyBar)
+        assert bar.shown and bar.line.cell_length <= size[0]
+        assert "help" in [hint.action for hint in bar.shown]
         width = lst.scrollable_content_region.width
         for y, line in enumerate(lines):
             item = lst.item_at(y)

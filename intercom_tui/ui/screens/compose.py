@@ -21,10 +21,11 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
-from textual.widgets import Button, Footer, Label, TextArea
+from textual.widgets import Button, Label, TextArea
 
 from intercom_tui.render.safe import clean_line
 from intercom_tui.service import actions as A
+from intercom_tui.ui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from intercom_tui.service.inbox import InboxService
@@ -83,7 +84,7 @@ class ComposeScreen(Screen[None]):
             "Blank line = new paragraph · **bold** _italic_ `code` · links are linked",
             classes="compose-hint",
         )
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         area = self.query_one(TextArea)

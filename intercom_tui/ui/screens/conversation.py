@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from intercom_tui.api.errors import ApiError, NotFoundError
 from intercom_tui.api.models import Conversation
@@ -27,6 +27,7 @@ from intercom_tui.service.inbox import RowsChanged
 from intercom_tui.ui.format import author_kind
 from intercom_tui.ui.messages import ServiceEvent
 from intercom_tui.ui.screens.triage import TriageScreen
+from intercom_tui.ui.widgets.key_bar import KeyBar
 from intercom_tui.ui.widgets.sidebar import Sidebar
 from intercom_tui.ui.widgets.thread_view import ThreadView
 
@@ -62,7 +63,7 @@ class ConversationScreen(TriageScreen):
             # The app's clock, so relative times agree with the list (and snapshots are fixed).
             yield ThreadView(id="thread", clock=self.inbox_app.clock)
             yield Sidebar(id="sidebar", clock=self.inbox_app.clock)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.set_class(self.size.width < NARROW, "-narrow")

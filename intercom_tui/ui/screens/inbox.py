@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from intercom_tui.render.safe import clean_line
 from intercom_tui.service.directory import ListItem
@@ -22,6 +22,7 @@ from intercom_tui.ui.messages import ServiceEvent, SyncStatus
 from intercom_tui.ui.screens.pickers import ViewPicker
 from intercom_tui.ui.screens.triage import TriageScreen
 from intercom_tui.ui.widgets.conversation_list import ConversationList
+from intercom_tui.ui.widgets.key_bar import KeyBar
 from intercom_tui.ui.widgets.status_bar import StatusBar
 
 #: Filter text starting with this is also sent to Intercom's search (like ctrl+/).
@@ -85,7 +86,7 @@ class InboxScreen(TriageScreen):
         yield ConversationList(id="conversations", clock=self.inbox_app.clock)
         yield Input(placeholder="Filter this view (title, contact, text)…", id="filter")
         yield StatusBar(id="status")
-        yield Footer()
+        yield KeyBar()
 
     @property
     def conversation_list(self) -> ConversationList:

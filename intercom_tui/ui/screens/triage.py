@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import events
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from intercom_tui.service import actions as A
 from intercom_tui.ui.screens.pickers import AssignPicker, Choice, SnoozePicker
@@ -20,10 +18,6 @@ from intercom_tui.ui.screens.pickers import AssignPicker, Choice, SnoozePicker
 if TYPE_CHECKING:
     from intercom_tui.service.inbox import InboxService
     from intercom_tui.ui.app import InboxApp
-
-
-#: Below this width the footer drops its spacing and the command palette hint.
-NARROW_FOOTER = 100
 
 
 class TriageScreen(Screen[None]):
@@ -37,15 +31,6 @@ class TriageScreen(Screen[None]):
         Binding("n", "note", "Note", show=False, id="triage.note"),
         Binding("u", "toggle_read", "Read/unread", show=False, id="triage.read"),
     ]
-
-    def on_resize(self, event: events.Resize) -> None:
-        """Narrow terminals: a tighter footer without the palette hint, so keys fit."""
-        narrow = event.size.width < NARROW_FOOTER
-        for footer in self.query(Footer):
-            if footer.compact != narrow:
-                footer.compact = narrow
-                footer.show_command_palette = not narrow
-                footer.refresh(recompose=True)
 
     @property
     def inbox_app(self) -> InboxApp:
