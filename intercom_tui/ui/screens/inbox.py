@@ -84,7 +84,10 @@ class InboxScreen(TriageScreen):
     def compose(self) -> ComposeResult:
         yield Static(id="view-bar")
         yield ConversationList(id="conversations", clock=self.inbox_app.clock)
-        yield Input(placeholder="Filter this view (title, contact, text)…", id="filter")
+        # No validators: validate_on=() spares a restyle on every keystroke and on enter.
+        yield Input(
+            placeholder="Filter this view (title, contact, text)…", id="filter", validate_on=()
+        )
         yield StatusBar(id="status")
         yield KeyBar()
 

@@ -50,7 +50,7 @@ class Picker(ModalScreen[Choice | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="dialog-title")
-            yield Input(placeholder=self.placeholder, id="picker-filter")
+            yield Input(placeholder=self.placeholder, id="picker-filter", validate_on=())
             yield OptionList(id="picker-options")
 
     def on_mount(self) -> None:
@@ -163,7 +163,11 @@ class SnoozePicker(ModalScreen[int | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("Snooze until", classes="dialog-title")
-            yield Input(placeholder="or type: 2h, 3d, 14:30, 2026-03-01 09:00", id="snooze-custom")
+            yield Input(
+                placeholder="or type: 2h, 3d, 14:30, 2026-03-01 09:00",
+                id="snooze-custom",
+                validate_on=(),
+            )
             yield OptionList(
                 *(
                     Option(

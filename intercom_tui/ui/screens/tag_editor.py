@@ -61,7 +61,9 @@ class TagEditor(ModalScreen[None]):
         title = f"Tags · #{first}" if n == 1 else f"Tags · {n} conversations"
         with Vertical(classes="dialog"):
             yield Label(Content(title), classes="dialog-title")  # Content: never markup
-            yield Input(placeholder="Type to filter or create a tag…", id="tag-filter")
+            yield Input(
+                placeholder="Type to filter or create a tag…", id="tag-filter", validate_on=()
+            )
             yield OptionList(id="tag-options")
             yield Label("enter toggle · esc done", classes="dialog-hint")
 
@@ -134,7 +136,17 @@ class TagEditor(ModalScreen[None]):
             A.tag_action(cid, row.tag.id, row.tag.name, on=on) for cid in self.conversation_ids
         ]
         self.service.perform(actions)
-        self._reset_filter()
+        # The tagged row (on the screen below) is what the frame after ``enter`` must
+        # show; the mark flips now, and the list re-fills for the next tag a frame later.
+        self._mark(row, ON if on else OFF)
+        self.call_after_refresh(self._reset_filter)
+
+    def _mark(self, row: Row, state: str) -> None:
+        widget = self.query_one(OptionList)
+        index = self._rows.index(row)
+        widget.replace_option_prompt_at_index(
+            index, Content.assemble((_MARK[state], "bold"), row.label)
+        )
 
     @work(exclusive=True, group="create-tag")
     async def create_and_attach(self, name: str) -> None:

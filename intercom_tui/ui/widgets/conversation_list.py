@@ -30,6 +30,8 @@ from intercom_tui.ui.format import relative_time
 
 #: Rows fetched beyond the viewport on each side, so small moves need no query.
 MARGIN = 40
+#: Rows read around the visible ones when data changes under the list (see ``reload``).
+RELOAD_MARGIN = 4
 
 
 class RowSource(Protocol):
@@ -173,8 +175,11 @@ class ConversationList(ScrollView, can_focus=True):
         current = self.current_item
         top_gap = self.cursor - int(self.scroll_offset.y)
         self._count = self._source.count() if count is None else count
-        self._window = []
         self.virtual_size = Size(self.size.width, self._count)
+        # Just the rows on screen (and a few around): this runs in the frame that shows a
+        # triage action, and scrolling on fetches the usual wider window when it needs to.
+        top = int(self.scroll_offset.y)
+        self._fetch(max(0, top - RELOAD_MARGIN), self.size.height + 2 * RELOAD_MARGIN)
         still_here = self.item_at(self.cursor)
         if current is not None and still_here is not None and still_here.id == current.id:
             index: int | None = self.cursor  # the common case: no search needed
@@ -191,14 +196,17 @@ class ConversationList(ScrollView, can_focus=True):
             return None
         offset = index - self._window_start
         if not 0 <= offset < len(self._window):
-            height = max(self.size.height, 24)
             start = max(0, index - MARGIN)
-            self._window = list(self._source.window(start, height + 2 * MARGIN))
-            self._window_start = start
+            self._fetch(start, max(self.size.height, 24) + 2 * MARGIN)
             offset = index - start
             if offset >= len(self._window):
                 return None
         return self._window[offset]
+
+    def _fetch(self, start: int, limit: int) -> None:
+        assert self._source is not None
+        self._window = list(self._source.window(start, limit))
+        self._window_start = start
 
     @property
     def current_item(self) -> ListItem | None:
