@@ -16,6 +16,7 @@ Strings in models and the cache stay raw (export must be faithful); clean at dis
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -73,13 +74,20 @@ def _exact_marks(blocks: str) -> str:
     return "".join(f"{chr(a)}-{chr(b)}" for a, b in ranges)
 
 
-_MARKS = _exact_marks(_MARK_BLOCKS_BMP) + _MARK_BLOCKS_SMP
 _FIRST_MARK = "\u0300"  # no mark comes before it
+
+
+@functools.cache
+def _mark_flood() -> re.Pattern[str]:
+    """Runs of more than MAX_MARKS marks. Built at first need: scanning the BMP for marks
+    takes ~3 ms, which the first frame (Latin text, no mark at all) does not wait for."""
+    marks = _exact_marks(_MARK_BLOCKS_BMP) + _MARK_BLOCKS_SMP
+    return re.compile(f"[{marks}]{{{MAX_MARKS + 1},}}")
+
 
 #: One search per concern: a single class scans far faster than an alternation.
 _ASCII_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 _CONTROL = re.compile(f"[{_CONTROLS}{_BIDI}{_SPECIAL}]")
-_MARK_FLOOD = re.compile(f"[{_MARKS}]{{{MAX_MARKS + 1},}}")
 _ZERO_WIDTH_RUN = re.compile(f"[{_ZERO_WIDTH}]{{2,}}")
 
 #: Whole escape sequences, 7-bit (ESC-introduced) and 8-bit (C1-introduced). Payloads stop
@@ -151,7 +159,8 @@ def clean(text: str) -> str:
         text = _ESCAPE_SEQUENCE.sub("", text).replace("\r\n", "\n")
         # ``translate`` is slow on non-ASCII text; controls there are usually few.
         text = _CONTROL.sub(_replace_control, text)
-    text = _MARK_FLOOD.sub(_cap_marks, text)
+    if max(text, default="") >= _FIRST_MARK:
+        text = _mark_flood().sub(_cap_marks, text)
     return _ZERO_WIDTH_RUN.sub(_first_char, text)
 
 

@@ -12,10 +12,11 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import Input, Static
+from textual.worker import get_current_worker
 
 from intercom_tui.render.safe import clean_line
 from intercom_tui.service.directory import ListItem
-from intercom_tui.service.inbox import InboxService, ReferenceChanged, RowsChanged
+from intercom_tui.service.inbox import InboxService, ReferenceChanged, RowsChanged, SearchRows
 from intercom_tui.service.views import View
 from intercom_tui.store.cache import Sort
 from intercom_tui.ui.messages import ServiceEvent, SyncStatus
@@ -27,8 +28,14 @@ from intercom_tui.ui.widgets.status_bar import StatusBar
 
 #: Filter text starting with this is also sent to Intercom's search (like ctrl+/).
 SERVER_PREFIX = "?"
-#: Rows read with a filter's count, enough for a tall terminal plus a page of scrolling.
+#: Rows a filter's worker reads first (when the quick walk gave up): a tall terminal plus
+#: a page of scrolling.
 FIRST_WINDOW = 160
+#: Rows of the view a filter may test on the UI thread (~4 µs each at a million cached)
+#: for its first screenful, before a worker asks the full-text index instead.
+QUICK_MAX_ROWS = 1000
+#: The same when a filtered list scrolls beyond the rows it holds.
+SCROLL_MAX_ROWS = 3000
 #: Seconds of quiet after a change before the view counts are recomputed.
 COUNTS_DELAY = 0.4
 _SORTS = [Sort.UPDATED, Sort.WAITING, Sort.PRIORITY]
@@ -50,6 +57,15 @@ class ViewSource:
 
     def index_of(self, conversation_id: str) -> int | None:
         return self.service.index_of(self.view, conversation_id)
+
+
+class FilterSource(ViewSource):
+    """A view with filter text: windows near the top come from a walk of the view (a few
+    ms), deeper ones from the full-text query (hundreds of ms for a short prefix at 1M)."""
+
+    def window(self, offset: int, limit: int) -> Sequence[ListItem]:
+        found = self.service.search_window(self.view, offset, limit, max_rows=SCROLL_MAX_ROWS)
+        return super().window(offset, limit) if found is None else found.items
 
 
 class InboxScreen(TriageScreen):
@@ -80,6 +96,8 @@ class InboxScreen(TriageScreen):
         self.filter_text = ""
         self.counts: dict[str, int] = {}
         self._counts_timer: Timer | None = None
+        #: The filtered view whose exact count a worker is still computing.
+        self._counting: View | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="view-bar")
@@ -104,7 +122,8 @@ class InboxScreen(TriageScreen):
         self.query_one("#filter", Input).display = False
         self._show_view()
         self.conversation_list.focus()
-        self.refresh_counts()
+        # The counts are a side panel: their queries (a thread) start once the rows show.
+        self.call_after_refresh(self.refresh_counts)
 
     # ------------------------------------------------------------------ views
     def _show_view(self) -> None:
@@ -196,25 +215,62 @@ class InboxScreen(TriageScreen):
     def _filter_changed(self, event: Input.Changed) -> None:
         self.filter_text = event.value.strip().removeprefix(SERVER_PREFIX).strip()
         if not self.filter_text:
+            self.workers.cancel_group(self, "filter")
             self._show_view()
         else:
-            self._run_filter(self.current_view)
+            self._apply_filter(self.current_view)
+
+    def _apply_filter(self, view: View) -> None:
+        """Rows first, count after: the first screenful, when a short walk of the view finds
+        it, shows in this very frame; a worker then counts (or, when the walk gave up,
+        finds the rows through the full-text index, then counts)."""
+        screenful = max(self.conversation_list.size.height, 24) + 8
+        found = self.service.search_window(view, 0, screenful, max_rows=QUICK_MAX_ROWS)
+        if found is not None:
+            self._show_filtered(view, found)
+        if found is None or not found.complete:
+            self._run_filter(view, rows_shown=found is not None)
+        else:
+            self.workers.cancel_group(self, "filter")
 
     @work(thread=True, exclusive=True, group="filter")
-    def _run_filter(self, view: View) -> None:
-        """Full-text queries take 100+ ms on a million rows: count and first page off-thread.
+    def _run_filter(self, view: View, *, rows_shown: bool) -> None:
+        """Full-text queries take 100+ ms on a million rows: off the UI thread.
 
-        Typing on keeps cancelling the previous query (exclusive), and only the result for
-        the text still in the box is shown.
+        Typing on cancels this worker (exclusive), which abandons its query, and only a
+        result for the view still on screen is shown.
         """
-        count = self.service.count(view)
-        rows = self.service.window(view, 0, FIRST_WINDOW)
-        self.app.call_from_thread(self._show_filtered, view, count, rows)
+        worker = get_current_worker()
 
-    def _show_filtered(self, view: View, count: int, rows: list[ListItem]) -> None:
-        if view.filter.text != self.filter_text:
+        def stop() -> bool:
+            return worker.is_cancelled
+
+        if not rows_shown:
+            found = self.service.search_window(view, 0, FIRST_WINDOW, stop=stop)
+            if found is None:
+                return
+            self.app.call_from_thread(self._show_filtered, view, found)
+            if found.complete:
+                return
+        count = self.service.search_count(view, stop=stop)
+        if count is not None:
+            self.app.call_from_thread(self._show_count, view, count)
+
+    def _show_filtered(self, view: View, found: SearchRows) -> None:
+        if view != self.current_view:
             return  # a newer keystroke is on its way
-        self.conversation_list.set_source(ViewSource(self.service, view), count=count, rows=rows)
+        rows = found.items
+        self._counting = None if found.complete else view
+        source = FilterSource(self.service, view)
+        self.conversation_list.set_source(source, count=len(rows), rows=rows)
+        self._update_status()
+
+    def _show_count(self, view: View, count: int) -> None:
+        """The exact count: the list grows to it, the cursor stays where it is."""
+        if view != self._counting or view != self.current_view:
+            return
+        self._counting = None
+        self.conversation_list.set_count(count)
         self._update_status()
 
     @on(Input.Submitted, "#filter")
@@ -242,7 +298,7 @@ class InboxScreen(TriageScreen):
         found = await self.service.server_search(text)
         self.notify(f"Intercom found {found:,} conversation{'s' if found != 1 else ''}.")
         if text == self.filter_text:
-            self._run_filter(self.current_view)
+            self._apply_filter(self.current_view)
 
     def action_clear(self) -> None:
         box = self.query_one("#filter", Input)
@@ -306,6 +362,7 @@ class InboxScreen(TriageScreen):
             pending_reason=self.service.pending_reason(),
             filter_text=self.filter_text,
             offline=self.service.offline,
+            counting=self._counting is not None and self._counting == self.current_view,
         )
 
     def action_refresh(self) -> None:

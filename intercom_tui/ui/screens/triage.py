@@ -13,11 +13,11 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from intercom_tui.service import actions as A
-from intercom_tui.ui.screens.pickers import AssignPicker, Choice, SnoozePicker
 
 if TYPE_CHECKING:
     from intercom_tui.service.inbox import InboxService
     from intercom_tui.ui.app import InboxApp
+    from intercom_tui.ui.screens.pickers import Choice
 
 
 class TriageScreen(Screen[None]):
@@ -71,6 +71,8 @@ class TriageScreen(Screen[None]):
         )
 
     def action_snooze(self) -> None:
+        from intercom_tui.ui.screens.pickers import SnoozePicker
+
         ids = self.target_ids()
         if not ids:
             return
@@ -82,6 +84,8 @@ class TriageScreen(Screen[None]):
         self.app.push_screen(SnoozePicker(now=self.inbox_app.clock()), chosen)
 
     def action_assign(self) -> None:
+        from intercom_tui.ui.screens.pickers import AssignPicker
+
         ids = self.target_ids()
         if not ids:
             return

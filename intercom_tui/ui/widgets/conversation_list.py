@@ -156,6 +156,9 @@ class ConversationList(ScrollView, can_focus=True):
         self._count = source.count() if count is None else count
         self._window = list(rows or [])
         self._window_start = 0
+        if rows is None and self._count:
+            # One screenful: this is on the path to the first frame; scrolling reads more.
+            self._fetch(0, (self.size.height or self.app.size.height) + RELOAD_MARGIN)
         self.selected.clear()
         self.virtual_size = Size(self.size.width, self._count)
         self.set_cursor(0, scroll=False)
