@@ -133,6 +133,7 @@ class ConversationList(ScrollView, can_focus=True):
         self.selected: set[str] = set()
         self._styles: dict[str, Style] = {}
         self._lines: LRUCache[tuple[object, ...], Strip] = LRUCache(512)
+        self._looks: tuple[Style, ...] = ()
         self.empty_text = empty_text
 
     # ------------------------------------------------------------------ data
@@ -177,11 +178,13 @@ class ConversationList(ScrollView, can_focus=True):
             return
         current = self.current_item
         top_gap = self.cursor - int(self.scroll_offset.y)
+        top = int(self.scroll_offset.y)
+        shown = range(top, top + self.size.height)
+        before = [self._cached(index) for index in shown]
         self._count = self._source.count() if count is None else count
         self.virtual_size = Size(self.size.width, self._count)
         # Just the rows on screen (and a few around): this runs in the frame that shows a
         # triage action, and scrolling on fetches the usual wider window when it needs to.
-        top = int(self.scroll_offset.y)
         self._fetch(max(0, top - RELOAD_MARGIN), self.size.height + 2 * RELOAD_MARGIN)
         still_here = self.item_at(self.cursor)
         if current is not None and still_here is not None and still_here.id == current.id:
@@ -191,8 +194,25 @@ class ConversationList(ScrollView, can_focus=True):
         if index is None:
             index = min(self.cursor, max(0, self._count - 1))
         self.set_cursor(index, scroll=False)
-        self.scroll_to(y=max(0, index - top_gap), animate=False, immediate=True)
-        self.refresh()
+        target = max(0, index - top_gap)
+        if target != top:  # even a scroll to where it is costs a full repaint
+            self.scroll_to(y=target, animate=False, immediate=True)
+        if int(self.scroll_offset.y) != top:
+            self.refresh()
+            return
+        # Only the rows that changed: one toggled tag redraws one line, not the screen
+        # (and not every line of a dialog's backdrop above it).
+        changed = [i for i, old in zip(shown, before, strict=True) if old != self.item_at(i)]
+        if len(changed) > len(shown) // 2:
+            self.refresh()  # rows moved (a close, a snooze): one region is cheaper
+        else:
+            for index in changed:
+                self.refresh_line(index)
+
+    def _cached(self, index: int) -> ListItem | None:
+        """The row at ``index`` if it is in the window already (no query)."""
+        offset = index - self._window_start
+        return self._window[offset] if 0 <= offset < len(self._window) else None
 
     def item_at(self, index: int) -> ListItem | None:
         if self._source is None or not 0 <= index < self._count:
@@ -323,10 +343,24 @@ class ConversationList(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ drawing
     def notify_style_update(self) -> None:
-        """Theme or CSS changed: styles and every cached line must be recomputed."""
+        """Styles were recomputed: redraw the lines only if what they use changed.
+
+        Textual recomputes styles on every focus change and screen switch, most of the
+        time to the same values; dropping the lines each time made closing a picker redraw
+        every row.
+        """
         super().notify_style_update()
-        self._styles.clear()
-        self._lines.clear()
+        try:
+            looks = (
+                self.rich_style,
+                *(self.get_component_rich_style(name, partial=True) for name in _COMPONENTS),
+            )
+        except KeyError:  # component styles not applied yet (mounting)
+            looks = ()
+        if not looks or looks != self._looks:
+            self._looks = looks
+            self._styles.clear()
+            self._lines.clear()
 
     def _style(self, name: str) -> Style:
         """A component's own style (partial, so it layers over the row), cached."""
@@ -427,6 +461,7 @@ class ConversationList(ScrollView, can_focus=True):
 
 
 _STATE_ICON = {"open": "○", "snoozed": "◔", "closed": "✓"}
+_COMPONENTS = tuple(sorted(ConversationList.COMPONENT_CLASSES))
 
 
 def _fit(text: str, width: int) -> str:
