@@ -58,6 +58,14 @@ class ReferenceChanged:
 Event = RowsChanged | ActionFailed | OutboxChanged | ReferenceChanged
 
 
+@dataclass(frozen=True, slots=True)
+class SearchRows:
+    """A window of a filtered view; ``complete`` when no row of the view comes after it."""
+
+    items: list[ListItem]
+    complete: bool
+
+
 @dataclass(slots=True)
 class UndoStep:
     description: str
@@ -186,6 +194,28 @@ class InboxService:
 
     def index_of(self, view: View, conversation_id: str) -> int | None:
         return self.cache.index_of(view.filter, view.sort, conversation_id)
+
+    def search_window(
+        self,
+        view: View,
+        offset: int,
+        limit: int,
+        *,
+        max_rows: int | None = None,
+        stop: Callable[[], bool] | None = None,
+    ) -> SearchRows | None:
+        """``window`` for a filter as it is typed: ``Cache.search_window`` says when it is
+        None (``max_rows``: the UI thread's quick try did not settle it; ``stop``: given up)."""
+        found = self.cache.search_window(
+            view.filter, view.sort, offset, limit, max_rows=max_rows, stop=stop
+        )
+        if found is None:
+            return None
+        return SearchRows([self.directory.item(row) for row in found.rows], found.complete)
+
+    def search_count(self, view: View, *, stop: Callable[[], bool] | None = None) -> int | None:
+        """``count`` of a filtered view, for a worker: None once ``stop()`` turned true."""
+        return self.cache.search_count(view.filter, stop=stop)
 
     def view_counts(self, views: Sequence[View] | None = None) -> dict[str, int]:
         return self.cache.view_counts({v.key: v.filter for v in (views or self.views)})

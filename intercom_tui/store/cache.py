@@ -24,14 +24,14 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from intercom_tui.api.models import Admin, Contact, Conversation, Tag, Team, norm_assignee, norm_id
-from intercom_tui.store import schema
+from intercom_tui.store import schema, search
 
 JSON = dict[str, Any]
 
@@ -338,6 +338,15 @@ def _view_sql(f: Filter, sort: Sort, *, fts: bool) -> _ViewSql:
     return _ViewSql("conversations", " AND ".join(where) or "1", tuple(params), keys)
 
 
+def _prefix_search(f: Filter, sort: Sort) -> tuple[_ViewSql, tuple[str, ...], str] | None:
+    """``f``'s view without its text, its words as the index folds them, and its FTS5
+    query; None unless the text is plain prefix words, which ``search`` can test row by row."""
+    terms, match = search.prefix_terms(_TOKEN.findall(f.text)), fts_query(f.text)
+    if terms is None or match is None:
+        return None
+    return _view_sql(replace(f, text=""), sort, fts=False), terms, match
+
+
 def _is_state_only(f: Filter) -> bool:
     """True for the views ``state_counts`` answers: All, Open, Snoozed, Closed."""
     return f == Filter(state=f.state, text=f.text) and not _TOKEN.search(f.text)
@@ -375,6 +384,23 @@ def _row(r: tuple[Any, ...]) -> ConversationRow:
         contact_name=r[13],
         tag_ids=tuple(json.loads(r[14])),
     )
+
+
+def _rows_in_order(conn: sqlite3.Connection, keys: list[tuple[Any, ...]]) -> list[ConversationRow]:
+    """The rows whose sort keys (``rid`` last) are ``keys``, in that order."""
+    rids = [k[-1] for k in keys]
+    marks = ",".join("?" * len(rids))
+    sql = f"SELECT {_ROW_COLUMNS} FROM conversations WHERE rid IN ({marks})"
+    found = {r[0]: r for r in conn.execute(sql, rids)}
+    return [_row(found[rid]) for rid in rids if rid in found]
+
+
+@dataclass(frozen=True, slots=True)
+class Matches:
+    """A view's first rows; ``complete`` when no other row is in it (its count is theirs)."""
+
+    rows: list[ConversationRow]
+    complete: bool
 
 
 # ---------------------------------------------------------------------------- the cache
@@ -688,15 +714,64 @@ class Cache:
             anchors[offset + len(keys) - 1] = keys[-1]
             while len(anchors) > MAX_ANCHORS:
                 del anchors[next(iter(anchors))]
-            rids = [k[-1] for k in keys]
-            marks = ",".join("?" * len(rids))
-            found = {
-                r[0]: r
-                for r in conn.execute(
-                    f"SELECT {_ROW_COLUMNS} FROM conversations WHERE rid IN ({marks})", rids
-                )
-            }
-            return [_row(found[rid]) for rid in rids if rid in found]
+            return _rows_in_order(conn, keys)
+
+    def search_window(
+        self,
+        filter: Filter,
+        sort: Sort,
+        offset: int,
+        limit: int,
+        *,
+        max_rows: int | None = None,
+        stop: Callable[[], bool] | None = None,
+    ) -> Matches | None:
+        """``window(filter, sort, offset, limit)`` for a text filter as it is typed (``search``).
+
+        With ``max_rows``: only a walk of the view from the top, testing at most that many
+        rows: cheap enough for the UI thread; None when that does not settle it. Without:
+        driven by the full-text index (by the view SQL for text that is not plain prefix
+        words); None only when ``stop()`` turned true meanwhile.
+        """
+        offset = max(0, offset)
+        prefix = _prefix_search(filter, sort) if self._fts else None
+        if prefix is None and max_rows is not None:
+            return None
+        if prefix is None:
+            rows = self.window(filter, sort, offset, limit)
+            return None if stop is not None and stop() else Matches(rows, len(rows) < limit)
+        base, terms, match = prefix
+        with self._read() as conn:
+            if max_rows is not None:
+                walked = search.walk(conn, base, terms, offset + limit, max_rows)
+                if walked is None:
+                    return None
+                keys, complete = walked.keys, walked.complete
+            else:
+                top = search.indexed_top(conn, base, match, offset + limit, stop)
+                if top is None:
+                    return None
+                keys, complete = top, len(top) < offset + limit
+            if complete:
+                self._memo(conn).counts[filter] = len(keys)
+            return Matches(_rows_in_order(conn, keys[offset:]), complete)
+
+    def search_count(self, filter: Filter, *, stop: Callable[[], bool] | None = None) -> int | None:
+        """``count(filter)``, driven by the full-text index when the text is plain prefix
+        words (about half the time); None when ``stop()`` turned true meanwhile."""
+        prefix = _prefix_search(filter, Sort.UPDATED) if self._fts else None
+        if prefix is None:
+            n = self.count(filter)
+            return None if stop is not None and stop() else n
+        base, _, match = prefix
+        with self._read() as conn:
+            memo = self._memo(conn)
+            if filter in memo.counts:
+                return memo.counts[filter]
+            n = search.indexed_count(conn, base, match, stop)
+            if n is not None:
+                memo.counts[filter] = n
+            return n
 
     def _window_keys(
         self,

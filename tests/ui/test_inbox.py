@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from rich.cells import cell_len
+from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from intercom_tui.emulator.server import EmulatorServer
 from intercom_tui.emulator.workspace import Workspace
-from intercom_tui.service.inbox import InboxService
+from intercom_tui.service.inbox import InboxService, SearchRows
+from intercom_tui.service.views import View
 from intercom_tui.ui.app import InboxApp
 from intercom_tui.ui.screens.conversation import ConversationScreen
-from intercom_tui.ui.screens.inbox import InboxScreen
+from intercom_tui.ui.screens.inbox import QUICK_MAX_ROWS, FilterBox, InboxScreen
 from intercom_tui.ui.screens.pickers import ViewPicker
 from intercom_tui.ui.widgets.conversation_list import ConversationList
 from intercom_tui.ui.widgets.key_bar import KeyBar
@@ -237,6 +241,124 @@ async def test_filter_with_no_match_shows_the_empty_text(service: InboxService) 
         assert lst.row_count == 0
         assert lst.has_focus
         assert "No conversations" in lst.render_line(1).text
+
+
+def _densest_letter(service: InboxService, view: View) -> tuple[str, int]:
+    """The one-letter filter matching the most rows of ``view`` (more than a screenful)."""
+    counts = {c: service.count(view.with_text(c)) for c in "abcdefghijklmnopqrstuvwxyz"}
+    letter = max(counts, key=lambda c: counts[c])
+    assert counts[letter] > 60
+    return letter, counts[letter]
+
+
+class HeldCounts:
+    """``InboxService.search_count`` held back until ``release()``: the pending state."""
+
+    def __init__(self, service: InboxService, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.gate = threading.Event()
+        self.asked: list[str] = []
+        real = service.search_count
+
+        def held(view: View, *, stop: Callable[[], bool] | None = None) -> int | None:
+            self.asked.append(view.filter.text)
+            assert self.gate.wait(10)
+            return real(view, stop=stop)
+
+        monkeypatch.setattr(service, "search_count", held)
+
+    def release(self) -> None:
+        self.gate.set()
+
+
+async def test_filter_rows_come_with_the_keystroke_and_the_count_after(
+    service: InboxService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    held = HeldCounts(service, monkeypatch)
+    asked: list[int | None] = []
+    search_window = service.search_window
+
+    def spied(view: View, offset: int, limit: int, **kwargs: Any) -> SearchRows | None:
+        asked.append(kwargs.get("max_rows"))
+        return search_window(view, offset, limit, **kwargs)
+
+    monkeypatch.setattr(service, "search_window", spied)
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("6")
+        screen = inbox(app)
+        lst = screen.conversation_list
+        letter, total = _densest_letter(service, screen.current_view)
+        await pilot.press("slash", letter)
+        assert asked == [QUICK_MAX_ROWS]  # the rows: the UI thread's walk, no worker
+        view = screen.current_view
+        shown = lst.row_count
+        assert 0 < shown < total  # a screenful
+        want = [item.id for item in service.window(view, 0, total)]
+        assert rows(lst) == want[:shown]
+        status = str(screen.query_one("#status", Static).content)
+        assert f"counting… · filter “{letter}”" in status
+
+        await pilot.press("enter", "j", "j")  # to the list, two rows down
+        assert lst.cursor == 2
+        held.release()
+        await settled(pilot)
+        assert held.asked == [letter]
+        assert lst.row_count == total
+        assert lst.cursor == 2  # the count grew the list under the cursor
+        assert f"{total:,} · filter “{letter}”" in str(screen.query_one("#status", Static).content)
+        assert rows(lst) == want  # further rows: the walk near the top, SQL further down
+        await pilot.press("G")
+        assert lst.current_item is not None and lst.current_item.id == want[-1]
+
+
+async def test_filter_never_shows_an_older_texts_result(
+    service: InboxService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    held = HeldCounts(service, monkeypatch)
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("6")
+        screen = inbox(app)
+        lst = screen.conversation_list
+        letter, _ = _densest_letter(service, screen.current_view)
+        await pilot.press("slash", letter)
+        first = screen.current_view
+        await pilot.press("z", "z", "q")  # no match: the walk gives up, a worker decides
+        await pilot.pause()
+        held.release()  # the first count may only land now, after the text moved on
+        await settled(pilot)
+        assert screen.filter_text == f"{letter}zzq"
+        assert lst.row_count == 0
+        assert f" 0 · filter “{letter}zzq”" in str(screen.query_one("#status", Static).content)
+        screen._show_count(first, 999)  # a late worker of an older text: ignored
+        screen._show_filtered(first, SearchRows([], complete=True))
+        assert lst.row_count == 0 and screen.filter_text == f"{letter}zzq"
+
+
+class _TwoBoxes(App[None]):
+    def compose(self) -> ComposeResult:
+        yield FilterBox(id="filter")
+        yield Input(id="plain")
+
+
+async def test_filter_box_scrolls_its_text_like_an_input() -> None:
+    """FilterBox only skips the screen layout Input asks for on every keystroke."""
+    text = "refund invoice " * 5
+    app = _TwoBoxes()
+    async with app.run_test(size=(40, 8)) as pilot:
+        boxes = [app.query_one("#filter", Input), app.query_one("#plain", Input)]
+        for box in boxes:
+            box.focus()
+            await pilot.pause()
+            for char in text:  # what typing does, without a frame per key
+                box.insert_text_at_cursor(char)
+        await pilot.pause()
+        assert boxes[0].value == boxes[1].value == text
+        assert boxes[0].virtual_size == boxes[1].virtual_size
+        assert boxes[0].scroll_x == boxes[1].scroll_x > 0  # the end of the text stays in view
+        for box in boxes:
+            box.action_home()
+        assert boxes[0].scroll_x == boxes[1].scroll_x == 0
 
 
 async def test_sort_cycles_to_oldest_waiting_first(

@@ -10,6 +10,8 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
+from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.timer import Timer
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
@@ -68,7 +70,21 @@ class FilterSource(ViewSource):
         return super().window(offset, limit) if found is None else found.items
 
 
+class FilterBox(Input):
+    """The filter's Input, minus a layout of the whole screen on every keystroke.
+
+    Textual's Input sets its ``virtual_size`` (text width, for scrolling) as each character
+    is typed, and ``virtual_size`` asks for a layout (~5 ms here); this box has a fixed
+    size, so its scroll range is all that changes: a repaint is enough.
+    """
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+
+
 class InboxScreen(TriageScreen):
+    #: Focus straight to the list (the default, the first focusable, then a second focus
+    #: change from on_mount, restyled the screen twice before the first frame).
+    AUTO_FOCUS = "#conversations"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter", id="inbox.filter"),
         Binding(
@@ -103,7 +119,7 @@ class InboxScreen(TriageScreen):
         yield Static(id="view-bar")
         yield ConversationList(id="conversations", clock=self.inbox_app.clock)
         # No validators: validate_on=() spares a restyle on every keystroke and on enter.
-        yield Input(
+        yield FilterBox(
             placeholder="Filter this view (title, contact, text)…", id="filter", validate_on=()
         )
         yield StatusBar(id="status")
@@ -119,9 +135,7 @@ class InboxScreen(TriageScreen):
         return view.with_text(self.filter_text) if self.filter_text else view
 
     def on_mount(self) -> None:
-        self.query_one("#filter", Input).display = False
         self._show_view()
-        self.conversation_list.focus()
         # The counts are a side panel: their queries (a thread) start once the rows show.
         self.call_after_refresh(self.refresh_counts)
 
@@ -222,16 +236,22 @@ class InboxScreen(TriageScreen):
 
     def _apply_filter(self, view: View) -> None:
         """Rows first, count after: the first screenful, when a short walk of the view finds
-        it, shows in this very frame; a worker then counts (or, when the walk gave up,
-        finds the rows through the full-text index, then counts)."""
+        it, shows in this very frame, and a worker counts once the frame is out (so it does
+        not compete with it); when the walk gave up, a worker finds the rows through the
+        full-text index, then counts."""
         screenful = max(self.conversation_list.size.height, 24) + 8
         found = self.service.search_window(view, 0, screenful, max_rows=QUICK_MAX_ROWS)
-        if found is not None:
-            self._show_filtered(view, found)
-        if found is None or not found.complete:
-            self._run_filter(view, rows_shown=found is not None)
-        else:
-            self.workers.cancel_group(self, "filter")
+        if found is None:
+            self._run_filter(view, rows_shown=False)
+            return
+        self.workers.cancel_group(self, "filter")
+        self._show_filtered(view, found)
+        if not found.complete:
+            self.call_after_refresh(self._count_filtered, view)
+
+    def _count_filtered(self, view: View) -> None:
+        if view == self._counting and view == self.current_view:  # else typing went on
+            self._run_filter(view, rows_shown=True)
 
     @work(thread=True, exclusive=True, group="filter")
     def _run_filter(self, view: View, *, rows_shown: bool) -> None:
@@ -264,6 +284,10 @@ class InboxScreen(TriageScreen):
         source = FilterSource(self.service, view)
         self.conversation_list.set_source(source, count=len(rows), rows=rows)
         self._update_status()
+        # The list's own repaint request reaches the screen after the tick that draws the
+        # box's new text, so the rows would come a frame (~17 ms) later: repaint the whole
+        # screen in that tick instead.
+        self.refresh()
 
     def _show_count(self, view: View, count: int) -> None:
         """The exact count: the list grows to it, the cursor stays where it is."""

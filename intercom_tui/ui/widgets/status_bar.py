@@ -32,8 +32,12 @@ class StatusBar(Static):
         pending_reason: str = "",
         filter_text: str = "",
         offline: bool = False,
+        counting: bool = False,
     ) -> None:
-        parts: list[tuple[str, str] | str] = [(f" {view}", "bold"), f" · {total:,}"]
+        """``counting``: ``total`` is only the rows found so far (a filter's exact count
+        comes from a worker), so the line says so instead of showing it."""
+        amount = "counting…" if counting else f"{total:,}"
+        parts: list[tuple[str, str] | str] = [(f" {view}", "bold"), f" · {amount}"]
         if filter_text:
             parts.append((f" · filter “{clean_line(filter_text, 30)}”", "italic"))
         parts.append((f" · {sort}", "dim"))
