@@ -335,6 +335,53 @@ async def test_filter_never_shows_an_older_texts_result(
         assert lst.row_count == 0 and screen.filter_text == f"{letter}zzq"
 
 
+async def test_a_change_under_a_filter_is_recounted_off_the_ui_thread(
+    service: InboxService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Closing a row of a filtered Open view: the row goes at once, the count follows from
+    a worker; no full-text count or index runs on the UI thread (it blocks for hundreds of
+    ms on a big cache)."""
+    on_ui_thread: list[str] = []
+    for name in ("count", "index_of"):
+        real = getattr(service, name)
+
+        def spy(*args: Any, _real: Any = real, _name: str = name, **kwargs: Any) -> Any:
+            view = args[0]
+            if view.filter.text and threading.current_thread() is threading.main_thread():
+                on_ui_thread.append(_name)
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(service, name, spy)
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = inbox(app)
+        lst = screen.conversation_list
+        view = screen.current_view
+        counts = {c: service.count(view.with_text(c)) for c in "aeinorst"}
+        letter = max(counts, key=lambda c: counts[c])
+        await pilot.press("slash", letter, "enter")
+        await settled(pilot)
+        total = lst.row_count
+        assert total == counts[letter]
+        closed = lst.current_item
+        assert closed is not None and total > 1
+        on_ui_thread.clear()
+
+        await pilot.press("c")
+        assert lst.current_item is not None and lst.current_item.id != closed.id
+        assert closed.id not in rows(lst)
+        await settled(pilot)
+        assert on_ui_thread == []
+        assert lst.row_count == total - 1
+        assert f"{total - 1:,} · filter “{letter}”" in str(
+            screen.query_one("#status", Static).content
+        )
+        await pilot.press("S")  # a new sort keeps the filter: rows first, count after
+        await settled(pilot)
+        assert on_ui_thread == []
+        assert lst.row_count == total - 1 and screen.filter_text == letter
+
+
 class _TwoBoxes(App[None]):
     def compose(self) -> ComposeResult:
         yield FilterBox(id="filter")

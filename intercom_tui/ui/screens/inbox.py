@@ -69,6 +69,13 @@ class FilterSource(ViewSource):
         found = self.service.search_window(self.view, offset, limit, max_rows=SCROLL_MAX_ROWS)
         return super().window(offset, limit) if found is None else found.items
 
+    def index_of(self, conversation_id: str) -> int | None:
+        """Where a row is, if the walk near the top finds it; None (the list keeps the
+        cursor's place) rather than a full-text count on the UI thread."""
+        found = self.service.search_window(self.view, 0, SCROLL_MAX_ROWS, max_rows=SCROLL_MAX_ROWS)
+        ids = [item.id for item in found.items] if found is not None else []
+        return ids.index(conversation_id) if conversation_id in ids else None
+
 
 class FilterBox(Input):
     """The filter's Input, minus a layout of the whole screen on every keystroke.
@@ -141,7 +148,10 @@ class InboxScreen(TriageScreen):
 
     # ------------------------------------------------------------------ views
     def _show_view(self) -> None:
-        self.conversation_list.set_source(ViewSource(self.service, self.current_view))
+        if self.filter_text:  # a new sort with a filter on: rows first, count after
+            self._apply_filter(self.current_view)
+        else:
+            self.conversation_list.set_source(ViewSource(self.service, self.current_view))
         self._update_bar()
         self._update_status()
 
@@ -356,9 +366,24 @@ class InboxScreen(TriageScreen):
         if isinstance(event, ReferenceChanged):
             self._update_bar()
         if isinstance(event, RowsChanged | ReferenceChanged):
-            self.conversation_list.reload()
+            self._reload()
             self._counts_soon()
         self._update_status()
+
+    def _reload(self) -> None:
+        """Data changed under the list: re-read it where it is.
+
+        With a filter on, counting again is a full-text query (hundreds of ms for a short
+        prefix at 1M): the list keeps its length for now and a worker recounts.
+        """
+        lst = self.conversation_list
+        if self.filter_text and isinstance(lst.source, FilterSource):
+            view = lst.source.view
+            lst.reload(count=lst.row_count)
+            self._counting = view
+            self._run_filter(view, rows_shown=True)
+        else:
+            lst.reload()
 
     def _counts_soon(self) -> None:
         """Recount the views once a burst of changes is over, not on every keypress.
@@ -398,7 +423,7 @@ class InboxScreen(TriageScreen):
         If the current one has left the view (closed from Open, snoozed...), the row that
         took its place is the next one, so ``c`` then ``]`` never skips a conversation.
         """
-        here = self.service.index_of(self.current_view, current_id)
+        here = self.conversation_list.index_of(current_id)
         gone = index if step > 0 else index - 1
         target = gone if here is None else here + step
         item = self.conversation_list.item_at(target) if target >= 0 else None

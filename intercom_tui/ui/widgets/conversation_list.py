@@ -139,6 +139,14 @@ class ConversationList(ScrollView, can_focus=True):
     def row_count(self) -> int:
         return self._count
 
+    @property
+    def source(self) -> RowSource | None:
+        return self._source
+
+    def index_of(self, conversation_id: str) -> int | None:
+        """Where a conversation is in what the list shows (its source decides how)."""
+        return None if self._source is None else self._source.index_of(conversation_id)
+
     def set_source(
         self,
         source: RowSource,
