@@ -119,6 +119,7 @@ class InboxScreen(TriageScreen):
         self.filter_text = ""
         self.counts: dict[str, int] = {}
         self._counts_timer: Timer | None = None
+        self._status_soon = False
         #: The filtered view whose exact count a worker is still computing.
         self._counting: View | None = None
 
@@ -368,6 +369,12 @@ class InboxScreen(TriageScreen):
         if isinstance(event, RowsChanged | ReferenceChanged):
             self._reload()
             self._counts_soon()
+        if not self._status_soon:  # an action sends two events: one status update
+            self._status_soon = True
+            self.call_later(self._flush_status)
+
+    def _flush_status(self) -> None:
+        self._status_soon = False
         self._update_status()
 
     def _reload(self) -> None:
@@ -402,13 +409,14 @@ class InboxScreen(TriageScreen):
 
     def _update_status(self) -> None:
         status = self.query_one(StatusBar)
+        pending = self.service.outbox.pending_count()
         status.update_state(
             view=self.current_view.name,
             sort=_SORT_NAMES[self.sort],
             total=self.conversation_list.row_count,
             selected=len(self.conversation_list.selected),
-            pending=self.service.outbox.pending_count(),
-            pending_reason=self.service.pending_reason(),
+            pending=pending,
+            pending_reason=self.service.pending_reason() if pending else "",
             filter_text=self.filter_text,
             offline=self.service.offline,
             counting=self._counting is not None and self._counting == self.current_view,

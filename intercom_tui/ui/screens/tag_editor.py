@@ -148,16 +148,9 @@ class TagEditor(ModalScreen[None]):
         ]
         self.service.perform(actions)
         # The tagged row (on the screen below) is what the frame after ``enter`` must
-        # show; the mark flips now, and the list re-fills for the next tag a frame later.
-        self._mark(row, ON if on else OFF)
+        # show; the editor's own list (marks, filter cleared) re-fills a frame later, so
+        # its layout does not share that frame.
         self.call_after_refresh(self._reset_filter)
-
-    def _mark(self, row: Row, state: str) -> None:
-        widget = self.query_one(OptionList)
-        index = self._rows.index(row)
-        widget.replace_option_prompt_at_index(
-            index, Content.assemble((_MARK[state], "bold"), row.label)
-        )
 
     @work(exclusive=True, group="create-tag")
     async def create_and_attach(self, name: str) -> None:
