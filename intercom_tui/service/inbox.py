@@ -11,19 +11,21 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from intercom_tui.api.models import Conversation, Tag
 from intercom_tui.service import actions as A
 from intercom_tui.service.directory import Directory, ListItem
-from intercom_tui.service.sender import MAX_QUEUE, OutboxSender, SendOutcome
-from intercom_tui.service.sync import SyncEngine, SyncProgress, SyncResult
 from intercom_tui.service.views import View, standard_views
 from intercom_tui.store.cache import Cache, CacheUnavailable, Filter, Sort
 from intercom_tui.store.outbox import Outbox
 
 if TYPE_CHECKING:
     from intercom_tui.api.client import IntercomClient
+    from intercom_tui.service.sender import SendOutcome
+    from intercom_tui.service.sync import SyncEngine, SyncProgress, SyncResult
+
+# sync and sender are imported where they are used: the first frame needs neither.
 
 #: Pages of results a server search brings into the cache.
 SEARCH_PAGES = 3
@@ -34,32 +36,27 @@ META_WORKSPACE = "me.workspace_id"
 META_WORKSPACE_NAME = "me.workspace_name"
 
 
-@dataclass(frozen=True, slots=True)
-class RowsChanged:
+class RowsChanged(NamedTuple):
     ids: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class ActionFailed:
+class ActionFailed(NamedTuple):
     message: str
     ids: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class OutboxChanged:
+class OutboxChanged(NamedTuple):
     pending: int
 
 
-@dataclass(frozen=True, slots=True)
-class ReferenceChanged:
+class ReferenceChanged(NamedTuple):
     """Admins, teams or tags changed: views and pickers should refresh."""
 
 
 Event = RowsChanged | ActionFailed | OutboxChanged | ReferenceChanged
 
 
-@dataclass(frozen=True, slots=True)
-class SearchRows:
+class SearchRows(NamedTuple):
     """A window of a filtered view; ``complete`` when no row of the view comes after it."""
 
     items: list[ListItem]
@@ -237,6 +234,8 @@ class InboxService:
         """The engine for the current client (a new event loop gets a new client)."""
         client = self.client
         if self._sync is None or self._sync.client is not client:
+            from intercom_tui.service.sync import SyncEngine
+
             self._sync = SyncEngine(
                 self.cache,
                 client,
@@ -339,6 +338,8 @@ class InboxService:
     def _with_pending_changes_all(self, items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         """``_with_pending_changes`` for a page of conversations (one outbox read)."""
         pending: dict[str, list[A.Action]] = {}
+        from intercom_tui.service.sender import MAX_QUEUE
+
         for entry in self.outbox.due(float("inf"), limit=MAX_QUEUE):
             action = A.Action(entry.kind, entry.conversation_id, entry.payload.get("params", {}))
             pending.setdefault(entry.conversation_id, []).append(action)
@@ -452,6 +453,8 @@ class InboxService:
         me = self.me_id
         if self.connection is None or me is None:
             return []
+        from intercom_tui.service.sender import OutboxSender
+
         sender = OutboxSender(self.cache, self.outbox, self.client, me, clock=self._clock)
         outcomes = await sender.send_due()
         for outcome in outcomes:

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from intercom_tui.api.models import Admin, Contact, Conversation, Tag, Team, norm_assignee, norm_id
@@ -87,16 +87,14 @@ class Sort(StrEnum):
     PRIORITY = "priority"  # priority first, then as UPDATED
 
 
-@dataclass(frozen=True, slots=True)
-class Snapshot:
+class Snapshot(NamedTuple):
     """A conversation before a local change; ``Cache.restore`` puts it back."""
 
     conversation: JSON
     thread: JSON | None
 
 
-@dataclass(frozen=True, slots=True)
-class ConversationRow:
+class ConversationRow(NamedTuple):
     """What one list line needs, nothing more."""
 
     id: str
@@ -126,8 +124,7 @@ def cache_path_for(base_url: str, workspace_id: str) -> Path:
 
 
 # ---------------------------------------------------------------------------- row derivation
-@dataclass(frozen=True, slots=True)
-class _Derived:
+class _Derived(NamedTuple):
     """The indexed columns of one conversation, all derived from its JSON."""
 
     id: str
@@ -283,8 +280,7 @@ def _like_pattern(word: str) -> str:
     return "%" + re.sub(r"([\\%_])", r"\\\1", word) + "%"
 
 
-@dataclass(frozen=True, slots=True)
-class _ViewSql:
+class _ViewSql(NamedTuple):
     """One view as SQL: rows come from ``source`` (a table, no join) WHERE ``where``."""
 
     source: str
@@ -395,8 +391,7 @@ def _rows_in_order(conn: sqlite3.Connection, keys: list[tuple[Any, ...]]) -> lis
     return [_row(found[rid]) for rid in rids if rid in found]
 
 
-@dataclass(frozen=True, slots=True)
-class Matches:
+class Matches(NamedTuple):
     """A view's first rows; ``complete`` when no other row is in it (its count is theirs)."""
 
     rows: list[ConversationRow]

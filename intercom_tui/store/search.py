@@ -21,8 +21,7 @@ import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from intercom_tui.store import schema
 
@@ -55,8 +54,7 @@ class ViewQuery(Protocol):
     def keys(self) -> tuple[str, ...]: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Walked:
+class Walked(NamedTuple):
     """Sort keys (``rid`` last) of a view's first matching rows, in the view's order.
 
     ``complete``: the walk reached the end of the view, so these are all its matches.
