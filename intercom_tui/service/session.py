@@ -13,7 +13,7 @@ import asyncio
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
 
 from intercom_tui import config
@@ -34,8 +34,7 @@ class SessionError(Exception):
     """Why the app cannot start, in one actionable line."""
 
 
-@dataclass(frozen=True, slots=True)
-class SessionOptions:
+class SessionOptions(NamedTuple):
     profile: str | None = None
     base_url: str | None = None
     region: str | None = None

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Protocol
+from types import MappingProxyType
+from typing import NamedTuple, Protocol
 
 from intercom_tui.api.models import Author
 from intercom_tui.render.safe import clean_line
@@ -110,13 +110,15 @@ class NameResolver(Protocol):
     def contact_name(self, id: str) -> str | None: ...
 
 
-@dataclass(frozen=True, slots=True)
-class NameMap:
+_NONE: Mapping[str, str] = MappingProxyType({})
+
+
+class NameMap(NamedTuple):
     """A ``NameResolver`` over plain dicts: for tests, snapshots and small callers."""
 
-    admins: Mapping[str, str] = field(default_factory=dict)
-    teams: Mapping[str, str] = field(default_factory=dict)
-    contacts: Mapping[str, str] = field(default_factory=dict)
+    admins: Mapping[str, str] = _NONE
+    teams: Mapping[str, str] = _NONE
+    contacts: Mapping[str, str] = _NONE
 
     def admin_name(self, id: str) -> str | None:
         return self.admins.get(id)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
 from intercom_tui.service.inbox import Event
-from intercom_tui.service.sync import SyncProgress
+
+if TYPE_CHECKING:
+    from intercom_tui.service.sync import SyncProgress
 
 
 class ServiceEvent(Message):

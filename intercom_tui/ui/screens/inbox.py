@@ -22,7 +22,6 @@ from intercom_tui.service.inbox import InboxService, ReferenceChanged, RowsChang
 from intercom_tui.service.views import View
 from intercom_tui.store.cache import Sort
 from intercom_tui.ui.messages import ServiceEvent, SyncStatus
-from intercom_tui.ui.screens.pickers import ViewPicker
 from intercom_tui.ui.screens.triage import TriageScreen
 from intercom_tui.ui.widgets.conversation_list import ConversationList
 from intercom_tui.ui.widgets.key_bar import KeyBar
@@ -174,6 +173,8 @@ class InboxScreen(TriageScreen):
         def chosen(choice: object) -> None:
             if choice is not None:
                 self.switch_view(choice.value)  # type: ignore[attr-defined]
+
+        from intercom_tui.ui.screens.pickers import ViewPicker
 
         self.app.push_screen(ViewPicker.for_views(self.service, self.counts), chosen)
 

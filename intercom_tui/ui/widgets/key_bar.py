@@ -9,7 +9,7 @@ modal (same bindings as before it opened) costs nothing here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from textual import events
 from textual.content import Content
@@ -20,8 +20,7 @@ from textual.widgets import Static
 NARROW = 100
 
 
-@dataclass(frozen=True, slots=True)
-class KeyHint:
+class KeyHint(NamedTuple):
     key: str
     display: str
     description: str

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from textual.content import Content
 from textual.widgets import Static
 
 from intercom_tui.render.safe import clean_line
-from intercom_tui.service.sync import SyncProgress
 from intercom_tui.ui.format import absolute_time
+
+if TYPE_CHECKING:
+    from intercom_tui.service.sync import SyncProgress
 
 
 class StatusBar(Static):
