@@ -232,6 +232,20 @@ async def test_filter_narrows_as_you_type_and_esc_clears(
         assert lst.has_focus
 
 
+async def test_keys_typed_right_after_slash_go_to_the_filter(service: InboxService) -> None:
+    """The filter box is made on the first ``/``: ``r`` right after it filters, it does not
+    open a reply (the list's key) while the box is being mounted."""
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = inbox(app)
+        assert not screen.query("#filter")  # not on the first frame's path
+        await pilot.press("slash", "r", "e")
+        await settled(pilot)
+        assert app.screen is screen
+        assert screen.filter_text == "re"
+        assert screen.query_one("#filter", Input).has_focus
+
+
 async def test_filter_with_no_match_shows_the_empty_text(service: InboxService) -> None:
     app = make_app(service)
     async with app.run_test(size=SIZE) as pilot:

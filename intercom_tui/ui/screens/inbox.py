@@ -125,12 +125,13 @@ class InboxScreen(TriageScreen):
     def compose(self) -> ComposeResult:
         yield Static(id="view-bar")
         yield ConversationList(id="conversations", clock=self.inbox_app.clock)
-        # No validators: validate_on=() spares a restyle on every keystroke and on enter.
-        yield FilterBox(
-            placeholder="Filter this view (title, contact, text)…", id="filter", validate_on=()
-        )
         yield StatusBar(id="status")
         yield KeyBar()
+
+    def _filter_box(self) -> FilterBox | None:
+        """The filter box, once ``/`` has made it (an Input costs ~4 ms to mount, which the
+        first frame need not pay)."""
+        return next(self.query("#filter").results(FilterBox), None)
 
     @property
     def conversation_list(self) -> ConversationList:
@@ -158,9 +159,10 @@ class InboxScreen(TriageScreen):
     def switch_view(self, key: str) -> None:
         self.view_key = key
         self.filter_text = ""
-        filter_box = self.query_one("#filter", Input)
-        filter_box.value = ""
-        filter_box.display = False
+        filter_box = self._filter_box()
+        if filter_box is not None:
+            filter_box.value = ""
+            filter_box.display = False
         self._show_view()
         self.conversation_list.focus()
 
@@ -232,8 +234,14 @@ class InboxScreen(TriageScreen):
         self._update_bar()
 
     # ------------------------------------------------------------------ filter
-    def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
+    async def action_filter(self) -> None:
+        box = self._filter_box()
+        if box is None:
+            # No validators: validate_on=() spares a restyle on every keystroke and enter.
+            box = FilterBox(
+                placeholder="Filter this view (title, contact, text)…", id="filter", validate_on=()
+            )
+            await self.mount(box, before="#status")  # keys typed meanwhile wait for it
         box.display = True
         box.focus()
 
@@ -337,10 +345,10 @@ class InboxScreen(TriageScreen):
             self._apply_filter(self.current_view)
 
     def action_clear(self) -> None:
-        box = self.query_one("#filter", Input)
+        box = self._filter_box()
         if self.conversation_list.selected:
             self.conversation_list.clear_selection()
-        elif box.display:
+        elif box is not None and box.display:
             box.value = ""
             box.display = False
             self.filter_text = ""
