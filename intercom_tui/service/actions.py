@@ -12,9 +12,11 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from intercom_tui.api.models import Conversation
+if TYPE_CHECKING:
+    pass
+
 
 JSON = dict[str, Any]
 
@@ -187,6 +189,8 @@ def inverse(action: Action, before: Mapping[str, Any]) -> list[Action] | None:
 def _visible(conversation: Mapping[str, Any]) -> tuple[Any, ...]:
     """What actions change, as the app reads it (ids normalised: ``0``, ``"0"`` and None)."""
     head = {k: v for k, v in conversation.items() if k != "conversation_parts"}
+    from intercom_tui.api.models import Conversation
+
     c = Conversation.from_api(head)
     return (
         c.state,

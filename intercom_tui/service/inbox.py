@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from intercom_tui.api.models import Conversation, Tag
+from intercom_tui.api.models import Tag
 from intercom_tui.service import actions as A
 from intercom_tui.service.directory import Directory, ListItem
 from intercom_tui.service.views import View, standard_views
@@ -22,6 +22,7 @@ from intercom_tui.store.outbox import Outbox
 
 if TYPE_CHECKING:
     from intercom_tui.api.client import IntercomClient
+    from intercom_tui.api.models import Conversation
     from intercom_tui.service.sender import SendOutcome
     from intercom_tui.service.sync import SyncEngine, SyncProgress, SyncResult
 
@@ -303,6 +304,8 @@ class InboxService:
     def cached_conversation(self, conversation_id: str) -> Conversation | None:
         """The thread if cached, else the list item (no parts); None if unknown."""
         data = self._local(conversation_id)
+        from intercom_tui.api.models import Conversation
+
         return Conversation.from_api(data) if data else None
 
     def _local(self, conversation_id: str) -> dict[str, Any] | None:
@@ -329,6 +332,8 @@ class InboxService:
             raise
         merged = self._with_pending_changes(conversation.raw)
         await asyncio.to_thread(self.cache.store_thread, merged)
+        from intercom_tui.api.models import Conversation
+
         return Conversation.from_api(merged)
 
     def _with_pending_changes(self, data: dict[str, Any]) -> dict[str, Any]:

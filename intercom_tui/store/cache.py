@@ -27,11 +27,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
-from intercom_tui.api.models import Admin, Contact, Conversation, Tag, Team, norm_assignee, norm_id
+from intercom_tui.api.models import Admin, Contact, Tag, Team, norm_assignee, norm_id
 from intercom_tui.store import schema, search
+
+if TYPE_CHECKING:
+    from intercom_tui.api.models import Conversation
 
 JSON = dict[str, Any]
 
@@ -915,6 +918,8 @@ class Cache:
     def store_thread(self, conversation: Mapping[str, Any], *, force: bool = False) -> None:
         """Keep a full conversation with its parts; updates its row and the search index."""
         data = dict(conversation)
+        from intercom_tui.api.models import Conversation  # writes only: not at start-up
+
         conv = Conversation.from_api(data)
         if not conv.id:
             return
@@ -946,7 +951,10 @@ class Cache:
         conv: Conversation | None = None,
     ) -> int | None:
         """Write one conversation's row, JSON and tags; its rid, or None when skipped."""
-        conv = conv or Conversation.from_api(data)
+        if conv is None:
+            from intercom_tui.api.models import Conversation
+
+            conv = Conversation.from_api(data)
         if not conv.id:
             return None
         old = self._find(conn, conv.id, "rid, updated_at, tag_ids, title, contact_name, preview")

@@ -10,10 +10,12 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
-from intercom_tui.api.models import Author
 from intercom_tui.render.safe import clean_line
+
+if TYPE_CHECKING:
+    from intercom_tui.api.models import Author
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MINUTE = 60
