@@ -16,6 +16,7 @@ from intercom_tui.ui.screens.help import HelpScreen
 from intercom_tui.ui.screens.inbox import InboxScreen
 from intercom_tui.ui.themes import builtin_theme_dir, load_themes
 from intercom_tui.ui.widgets.conversation_list import ConversationList
+from intercom_tui.ui.widgets.key_bar import KeyBar
 from tests.conftest import FIXED_NOW, TOKEN
 from tests.harness import make_app, service_for, settings_for
 
@@ -90,6 +91,8 @@ async def test_remapped_key_acts_and_shows_in_help(emulator: EmulatorServer) -> 
         assert any("triage.bogus" in n.message for n in app._notifications)
         item = app.screen.query_one(ConversationList).current_item
         assert item is not None and item.state == "open"
+        hints = {hint.action: hint.display for hint in app.screen.query_one(KeyBar).shown}
+        assert hints["close"] == "w"  # the key bar shows the user's key
         await pilot.press("c")  # no longer bound
         assert service.cache.get_row(item.id).state == "open"
         await pilot.press("w")
@@ -99,6 +102,18 @@ async def test_remapped_key_acts_and_shows_in_help(emulator: EmulatorServer) -> 
         assert isinstance(app.screen, HelpScreen)
         table = str(app.screen.query_one("#help-table").render())
         assert "Close" in table and "Triage" in table and "Moving" in table
+
+
+async def test_clicking_a_key_hint_presses_its_key(emulator: EmulatorServer) -> None:
+    app = make_app(await service_for(emulator))
+    async with app.run_test(size=(120, 36)) as pilot:
+        bar = app.screen.query_one(KeyBar)
+        await pilot.pause()
+        x = bar.offset_of("help")
+        assert x is not None
+        await pilot.click(KeyBar, offset=(x + 1, 0))
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
 
 
 # ---------------------------------------------------------------------------- palette

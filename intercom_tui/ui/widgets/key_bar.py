@@ -107,6 +107,10 @@ class KeyBar(Static):
                 self.app.simulate_key(hint.key)
                 return
 
+    def offset_of(self, action: str) -> int | None:
+        """Where the hint for ``action`` starts on the line (None when it is not shown)."""
+        return next((start for start, _, hint in self._spans if hint.action == action), None)
+
     @property
     def shown(self) -> list[KeyHint]:
         """The hints that fit on the line (what tests and the help screen can check)."""
