@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 #: Imported in a thread once the first frame is out, so the first ``z``, ``t``, ``enter``
 #: or ``ctrl+p`` does not pay for them (the first frame must not either).
 WARM_UP_MODULES = (
+    "intercom_tui.api.conversations",
     "intercom_tui.render.html",
     "intercom_tui.service.sync",
     "intercom_tui.service.sender",
