@@ -472,6 +472,19 @@ async def test_cursor_keeps_its_conversation_when_rows_arrive_above(
         assert lst.scroll_offset.y == 1  # the highlighted line stays where it was on screen
 
 
+@pytest.mark.parametrize("width", [80, 99, 100, 110, 120, 200])
+async def test_the_key_bar_always_ends_with_help(service: InboxService, width: int) -> None:
+    """Hints that do not fit are dropped from the right (the palette hint first), but the
+    way to find every key stays on the line."""
+    app = make_app(service)
+    async with app.run_test(size=(width, 30)) as pilot:
+        await pilot.pause()
+        bar = inbox(app).query_one(KeyBar)
+        assert bar.line.cell_length <= width
+        assert [hint.action for hint in bar.shown][-1:] in (["help"], ["command_palette"])
+        assert "help" in [hint.action for hint in bar.shown]
+
+
 @pytest.mark.parametrize("size", [(80, 24), (200, 60)])
 async def test_rows_render_at_small_and_large_sizes(
     service: InboxService, size: tuple[int, int]

@@ -77,9 +77,9 @@ class KeyBar(Static):
         narrow = width < NARROW
         hints = list(self.hints)
         palette = self._palette_hint() if not narrow else None
-        if palette is not None:
-            hints.append(palette)
-        content, spans = _render(hints, gap=1 if narrow else 2)
+        content, spans = _render([*hints, palette] if palette else hints, gap=1 if narrow else 2)
+        if content.cell_length > width and palette is not None:  # the palette hint goes first
+            content, spans = _render(hints, gap=1 if narrow else 2)
         # Too long even when tight: drop hints from the right, but keep the last (help).
         while content.cell_length > width and len(hints) > 1:
             del hints[-2]
