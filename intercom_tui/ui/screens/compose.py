@@ -19,12 +19,13 @@ from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Button, Label, TextArea
 
 from intercom_tui.render.safe import clean_line
 from intercom_tui.service import actions as A
+from intercom_tui.ui.screens.dialog import Dialog
 from intercom_tui.ui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 SAVE_DELAY = 1.0
 
 
-class ConfirmDiscard(ModalScreen[bool]):
+class ConfirmDiscard(Dialog[bool]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Discard", id="confirm.yes"),
         Binding("n,escape", "answer(False)", "Keep writing", id="confirm.no"),

@@ -13,11 +13,11 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Label, TextArea
 
 from intercom_tui.api.errors import AmbiguousWriteError, ApiError
 from intercom_tui.render.safe import clean_line
+from intercom_tui.ui.screens.dialog import Dialog
 from intercom_tui.ui.screens.pickers import Choice, Picker
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def contact_picker(service: InboxService) -> Picker:
     return Picker("Start a conversation as…", choices, placeholder="Filter contacts…")
 
 
-class NewConversation(ModalScreen[None]):
+class NewConversation(Dialog[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "send", "Send", priority=True, id="new.send"),
         Binding("escape", "cancel", "Cancel", id="new.cancel"),

@@ -12,13 +12,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from intercom_tui.render.safe import clean_line
 from intercom_tui.ui.format import absolute_time
 from intercom_tui.ui.fuzzy import fuzzy_filter
+from intercom_tui.ui.screens.dialog import Dialog
 
 if TYPE_CHECKING:
     from intercom_tui.service.inbox import InboxService
@@ -31,7 +31,7 @@ class Choice:
     hint: str = ""
 
 
-class Picker(ModalScreen[Choice | None]):
+class Picker(Dialog[Choice | None]):
     """A fuzzy list of choices; the filter box keeps focus, arrows move the highlight."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -150,7 +150,7 @@ def parse_when(text: str, now: float) -> datetime | None:
     return when if when > local else when + timedelta(days=1)
 
 
-class SnoozePicker(ModalScreen[int | None]):
+class SnoozePicker(Dialog[int | None]):
     """Presets, or type a time (``2h``, ``3d``, ``14:30``, ``2026-03-01 09:00``)."""
 
     BINDINGS: ClassVar[list[BindingType]] = Picker.BINDINGS

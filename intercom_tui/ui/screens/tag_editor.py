@@ -16,7 +16,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
@@ -25,12 +24,9 @@ from intercom_tui.api.models import Tag
 from intercom_tui.render.safe import clean_line
 from intercom_tui.service import actions as A
 from intercom_tui.ui.fuzzy import fuzzy_filter
-from intercom_tui.ui.widgets.backdrop import Backdrop
+from intercom_tui.ui.screens.dialog import Dialog
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
-    from textual.visual import Visual
-
     from intercom_tui.service.inbox import InboxService
 
 ON, OFF, PARTIAL = "on", "off", "partial"
@@ -43,7 +39,7 @@ class Row:
     label: str
 
 
-class TagEditor(ModalScreen[None]):
+class TagEditor(Dialog[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="tags.close"),
         Binding("down", "move(1)", "Down", show=False, id="tags.down"),
@@ -70,13 +66,6 @@ class TagEditor(ModalScreen[None]):
             )
             yield OptionList(id="tag-options")
             yield Label("enter toggle · esc done", classes="dialog-hint")
-
-    def render(self) -> Visual | RenderableType:
-        """The list beside the editor changes with each toggle: a cheaper backdrop."""
-        stack = self.app.screen_stack
-        if len(stack) < 2 or stack[-1] is not self or self.styles.background.a == 1:
-            return super().render()
-        return Backdrop(stack[-2], self.styles.background)
 
     def on_mount(self) -> None:
         self._fill("")
