@@ -92,13 +92,13 @@ class InboxApp(App[int]):
         self.syncing = False
         service.listeners.append(self._service_listener)
         # Before the stylesheet is first parsed: a theme set in on_mount re-parses it all.
-        self._setup_themes()
+        self._theme_notices = self._setup_themes()
 
     # ------------------------------------------------------------------ start-up
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._persist_theme)
         for notice in self._theme_notices:
-            self.notify(notice, severity="warning")
+            self.notify(notice, severity="warning")  # in __init__ nothing could show them
         self._setup_keymap()
         if self._open_conversation:
             self.open_conversation(self._open_conversation)
@@ -138,22 +138,24 @@ class InboxApp(App[int]):
         self.run_outbox()
         self.set_interval(self.settings.poll_interval, self.request_sync, name="poll")
 
-    def _setup_themes(self) -> None:
+    def _setup_themes(self) -> list[str]:
+        """Register the themes and pick the configured one; what to tell the user."""
         from intercom_tui.config import user_themes_dir
 
         folder = builtin_theme_dir()
         loaded = load_themes(*(f for f in (folder, user_themes_dir()) if f is not None))
         for theme in loaded.themes:
             self.register_theme(theme)
-        self._theme_notices: list[str] = []
+        notices: list[str] = []
         if loaded.problems:
-            self._theme_notices.append("Skipped themes: " + "; ".join(loaded.problems))
+            notices.append("Skipped themes: " + "; ".join(loaded.problems))
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         else:
-            self._theme_notices.append(f"Unknown theme {self.settings.theme!r}; using the default.")
+            notices.append(f"Unknown theme {self.settings.theme!r}; using the default.")
             if "intercom-dark" in self.available_themes:
                 self.theme = "intercom-dark"
+        return notices
 
     def _setup_keymap(self) -> None:
         problems = check_keymap(self.settings.keymap)

@@ -394,10 +394,9 @@ class InboxScreen(TriageScreen):
         """
         lst = self.conversation_list
         if self.filter_text and isinstance(lst.source, FilterSource):
-            view = lst.source.view
             lst.reload(count=lst.row_count)
-            self._counting = view
-            self._run_filter(view, rows_shown=True)
+            self._counting = lst.source.view
+            self._count_filtered(lst.source.view)
         else:
             lst.reload()
 

@@ -223,14 +223,11 @@ class ConversationList(ScrollView, can_focus=True):
     def item_at(self, index: int) -> ListItem | None:
         if self._source is None or not 0 <= index < self._count:
             return None
-        offset = index - self._window_start
-        if not 0 <= offset < len(self._window):
-            start = max(0, index - MARGIN)
-            self._fetch(start, max(self.size.height, 24) + 2 * MARGIN)
-            offset = index - start
-            if offset >= len(self._window):
-                return None
-        return self._window[offset]
+        item = self._cached(index)
+        if item is None:
+            self._fetch(max(0, index - MARGIN), max(self.size.height, 24) + 2 * MARGIN)
+            item = self._cached(index)
+        return item
 
     def _fetch(self, start: int, limit: int) -> None:
         assert self._source is not None

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from textual import events
+from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
@@ -57,14 +58,7 @@ class KeyBar(Static):
             if not binding.show or not enabled or binding.action in actions:
                 continue
             actions.add(binding.action)
-            hints.append(
-                KeyHint(
-                    binding.key,
-                    self.app.get_key_display(binding),
-                    binding.description,
-                    binding.action,
-                )
-            )
+            hints.append(self._hint(binding))
         self.hints = hints
         self._draw()
 
@@ -94,7 +88,9 @@ class KeyBar(Static):
         found = self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
         if found is None or not found.enabled:
             return None
-        binding = found.binding
+        return self._hint(found.binding)
+
+    def _hint(self, binding: Binding) -> KeyHint:
         return KeyHint(
             binding.key, self.app.get_key_display(binding), binding.description, binding.action
         )
