@@ -148,9 +148,7 @@ def run_app(args: argparse.Namespace) -> int:
 
     settings = config.load_settings()
     if args.theme:
-        from dataclasses import replace
-
-        settings = replace(settings, theme=args.theme)
+        settings = settings._replace(theme=args.theme)
     server = None
     if args.demo:
         server, settings, opts = _start_demo(settings)
@@ -169,8 +167,6 @@ def run_app(args: argparse.Namespace) -> int:
 
 def _start_demo(settings: config.Settings):  # type: ignore[no-untyped-def]
     """The emulator on a free loopback port, and settings that point at it."""
-    from dataclasses import replace
-
     from intercom_tui.emulator.server import EmulatorServer
     from intercom_tui.emulator.workspace import DEMO_TOKEN, Workspace
     from intercom_tui.service.session import SessionOptions
@@ -178,7 +174,7 @@ def _start_demo(settings: config.Settings):  # type: ignore[no-untyped-def]
     server = EmulatorServer(Workspace.generate(seed=1), host="127.0.0.1", port=0)
     server.start()
     profile = config.Profile(name="demo", base_url=server.url, token=DEMO_TOKEN)
-    demo_settings = replace(settings, profiles={"demo": profile}, default_profile="demo")
+    demo_settings = settings._replace(profiles={"demo": profile}, default_profile="demo")
     return server, demo_settings, SessionOptions(profile="demo", fresh_cache=True)
 
 

@@ -7,24 +7,24 @@ Apart from the reference models because the inbox's first frame needs none of th
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from intercom_tui.api.models import (
+    EMPTY,
     JSON,
     Tag,
     as_dict,
     as_int,
     as_list,
     as_str,
+    compare_without_raw,
     next_cursor,
     norm_assignee,
     norm_id,
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Author:
+class Author(NamedTuple):
     """Who wrote a part: ``type`` is admin, user, lead, contact, bot or team."""
 
     type: str
@@ -43,8 +43,7 @@ class Author:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Attachment:
+class Attachment(NamedTuple):
     name: str
     url: str
     content_type: str = ""
@@ -61,8 +60,8 @@ class Attachment:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Part:
+@compare_without_raw
+class Part(NamedTuple):
     """One conversation part: a message, a note, or a system event (assignment, close, ...)."""
 
     id: str
@@ -74,7 +73,7 @@ class Part:
     attachments: tuple[Attachment, ...] = ()
     assigned_to: str | None = None
     redacted: bool = False
-    raw: JSON = field(default_factory=dict, compare=False, repr=False)
+    raw: Mapping[str, Any] = EMPTY
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Part:
@@ -95,8 +94,7 @@ class Part:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
+class Source(NamedTuple):
     """The message that opened the conversation."""
 
     type: str
@@ -125,8 +123,8 @@ class Source:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Conversation:
+@compare_without_raw
+class Conversation(NamedTuple):
     """A conversation; ``parts`` is filled only by ``GET /conversations/{id}``.
 
     Optional nested objects (rating, statistics, SLA, AI agent, ...) are kept as plain
@@ -150,17 +148,17 @@ class Conversation:
     tags: tuple[Tag, ...] = ()
     contact_ids: tuple[str, ...] = ()
     teammate_ids: tuple[str, ...] = ()
-    custom_attributes: JSON = field(default_factory=dict)
-    conversation_rating: JSON = field(default_factory=dict)
-    first_contact_reply: JSON = field(default_factory=dict)
-    sla_applied: JSON = field(default_factory=dict)
-    statistics: JSON = field(default_factory=dict)
-    linked_objects: JSON = field(default_factory=dict)
+    custom_attributes: Mapping[str, Any] = EMPTY
+    conversation_rating: Mapping[str, Any] = EMPTY
+    first_contact_reply: Mapping[str, Any] = EMPTY
+    sla_applied: Mapping[str, Any] = EMPTY
+    statistics: Mapping[str, Any] = EMPTY
+    linked_objects: Mapping[str, Any] = EMPTY
     ai_agent_participated: bool = False
-    ai_agent: JSON = field(default_factory=dict)
+    ai_agent: Mapping[str, Any] = EMPTY
     parts: tuple[Part, ...] = ()
     parts_total: int = 0
-    raw: JSON = field(default_factory=dict, compare=False, repr=False)
+    raw: Mapping[str, Any] = EMPTY
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Conversation:
@@ -205,8 +203,7 @@ class Conversation:
         return tuple(t.id for t in self.tags)
 
 
-@dataclass(frozen=True, slots=True)
-class Page:
+class Page(NamedTuple):
     """One page of ``GET /conversations`` or ``POST /conversations/search``.
 
     ``items`` keeps the raw JSON of each conversation (what the cache stores);

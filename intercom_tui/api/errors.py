@@ -13,30 +13,39 @@ import json
 import re
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 #: Longest piece of server-provided text we ever quote in a message.
 MAX_QUOTE = 200
 
 # C0 and C1 controls, DEL, and bidi/zero-width formatting characters that can reorder or
-# hide text on a terminal.
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff]")
+# hide text on a terminal, each to a space. A table: as a regex character class it took
+# ~0.3 ms to compile at import.
+_UNSAFE = dict.fromkeys(
+    [
+        *range(0x20),
+        *range(0x7F, 0xA0),
+        *range(0x200B, 0x2010),
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+        0x061C,
+        0xFEFF,
+    ],
+    " ",
+)
 _SPACES = re.compile(r"\s+")
 
 
 def sanitize(text: Any, limit: int = MAX_QUOTE, secrets: Iterable[str] = ()) -> str:
     """One safe line: controls removed, whitespace collapsed, secrets masked, bounded length."""
-    line = _SPACES.sub(" ", _UNSAFE.sub(" ", str(text))).strip()
+    line = _SPACES.sub(" ", str(text).translate(_UNSAFE)).strip()
     for secret in secrets:
         if secret:
             line = line.replace(secret, "[redacted]")
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
-@dataclass(frozen=True, slots=True)
-class ErrorDetail:
+class ErrorDetail(NamedTuple):
     """One entry of Intercom's ``errors`` array."""
 
     code: str
@@ -300,6 +309,8 @@ def wait_hint(headers: Mapping[str, str], now: float, *, rate_limited: bool) -> 
             return max(0.0, float(value))
         except ValueError:
             pass
+        from email.utils import parsedate_to_datetime  # ~3 ms to import; only dates need it
+
         try:
             return max(0.0, parsedate_to_datetime(value).timestamp() - now)
         except (TypeError, ValueError, IndexError, OverflowError):

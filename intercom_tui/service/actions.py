@@ -11,12 +11,8 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    pass
-
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 JSON = dict[str, Any]
 
@@ -40,13 +36,12 @@ NON_IDEMPOTENT = frozenset({REPLY, NOTE})
 HAD_TAG = "had_tag"
 
 
-@dataclass(frozen=True, slots=True)
-class Action:
+class Action(NamedTuple):
     """One change to one conversation. ``params`` holds what the kind needs."""
 
     kind: str
     conversation_id: str
-    params: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] = MappingProxyType({})
 
     def describe(self) -> str:
         """Plain words for notifications: "tag Refund", "snooze", ..."""

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from intercom_tui.api.models import Tag
@@ -64,25 +63,34 @@ class SearchRows(NamedTuple):
     complete: bool
 
 
-@dataclass(slots=True)
 class UndoStep:
-    description: str
-    actions: list[A.Action]
-    #: False for a step that cannot be undone (a reply): ctrl+z says so instead.
-    possible: bool = True
+    """What one ctrl+z sends. ``possible`` is False for a step that cannot be undone (a
+    reply): ctrl+z says so instead."""
+
+    __slots__ = ("actions", "description", "possible")
+
+    def __init__(self, description: str, actions: list[A.Action], possible: bool = True) -> None:
+        self.description = description
+        self.actions = actions
+        self.possible = possible
 
 
 #: How many steps ctrl+z can go back.
 UNDO_DEPTH = 50
 
 
-@dataclass(slots=True)
 class Connection:
-    """Where the API is; ``client`` is created on first use so httpx stays off start-up."""
+    """Where the API is; ``client`` is created on first use so httpx stays off start-up.
 
-    base_url: str
-    token: str = field(repr=False)
-    client: IntercomClient | None = None
+    A plain class: its default repr shows no field, so never the token.
+    """
+
+    __slots__ = ("base_url", "client", "token")
+
+    def __init__(self, base_url: str, token: str, client: IntercomClient | None = None) -> None:
+        self.base_url = base_url
+        self.token = token
+        self.client = client
 
     def get_client(self) -> IntercomClient:
         if self.client is None:
@@ -98,7 +106,7 @@ class InboxService:
         cache: Cache,
         connection: Connection | None = None,
         *,
-        saved_searches: dict[str, str] | None = None,
+        saved_searches: Mapping[str, str] | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
@@ -44,11 +43,13 @@ class SessionOptions(NamedTuple):
     fresh_cache: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Endpoint:
+class Endpoint(NamedTuple):
     key: str
     api_url: str
-    token: str | None = field(repr=False)  # never in a repr, a log or a crash report
+    token: str | None
+
+    def __repr__(self) -> str:  # never the token: not in a repr, a log or a crash report
+        return f"Endpoint(key={self.key!r}, api_url={self.api_url!r})"
 
 
 def endpoint(settings: config.Settings, opts: SessionOptions) -> Endpoint:

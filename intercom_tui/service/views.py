@@ -7,15 +7,14 @@ over indexed columns, never a reload from the network.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from intercom_tui.api.models import Tag, Team
 from intercom_tui.render.safe import clean_line
 from intercom_tui.store.cache import Filter, Sort
 
 
-@dataclass(frozen=True, slots=True)
-class View:
+class View(NamedTuple):
     """One inbox view. ``key`` is stable (used in the palette and for number keys)."""
 
     key: str
@@ -25,10 +24,10 @@ class View:
     group: str = "Inbox"
 
     def with_text(self, text: str) -> View:
-        return replace(self, filter=replace(self.filter, text=text))
+        return self._replace(filter=self.filter._replace(text=text))
 
     def with_sort(self, sort: Sort) -> View:
-        return replace(self, sort=sort)
+        return self._replace(sort=sort)
 
 
 def standard_views(

@@ -24,7 +24,6 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -71,8 +70,7 @@ class _Damaged(Exception):
     """The file must be moved aside and rebuilt; ``args[0]`` names why (file suffix)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Filter:
+class Filter(NamedTuple):
     """Which conversations a view shows; every field narrows (AND)."""
 
     state: str | None = None  # "open" | "snoozed" | "closed" | None = any
@@ -343,7 +341,7 @@ def _prefix_search(f: Filter, sort: Sort) -> tuple[_ViewSql, tuple[str, ...], st
     terms, match = search.prefix_terms(_TOKEN.findall(f.text)), fts_query(f.text)
     if terms is None or match is None:
         return None
-    return _view_sql(replace(f, text=""), sort, fts=False), terms, match
+    return _view_sql(f._replace(text=""), sort, fts=False), terms, match
 
 
 def _is_state_only(f: Filter) -> bool:
@@ -351,13 +349,15 @@ def _is_state_only(f: Filter) -> bool:
     return f == Filter(state=f.state, text=f.text) and not _TOKEN.search(f.text)
 
 
-@dataclass(slots=True)
 class _ViewMemo:
     """Per thread: counts and window anchors, valid while the data does not change."""
 
-    version: tuple[int, int] = (-1, -1)
-    counts: dict[Filter, int] = field(default_factory=dict)
-    anchors: dict[tuple[Filter, Sort], dict[int, tuple[Any, ...]]] = field(default_factory=dict)
+    __slots__ = ("anchors", "counts", "version")
+
+    def __init__(self, version: tuple[int, int]) -> None:
+        self.version = version
+        self.counts: dict[Filter, int] = {}
+        self.anchors: dict[tuple[Filter, Sort], dict[int, tuple[Any, ...]]] = {}
 
 
 _ROW_COLUMNS = (

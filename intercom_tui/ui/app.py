@@ -267,15 +267,13 @@ class InboxApp(App[int]):
 
     def _persist_theme(self, theme: Theme) -> None:
         """Whatever picked the theme (palette, keys), remember it in config.toml."""
-        from dataclasses import replace
-
         from intercom_tui.config import ConfigError, load_settings, save_settings
 
         if theme.name == self.settings.theme:
             return
-        self.settings = replace(self.settings, theme=theme.name)
+        self.settings = self.settings._replace(theme=theme.name)
         try:
-            save_settings(replace(load_settings(), theme=theme.name))
+            save_settings(load_settings()._replace(theme=theme.name))
         except (OSError, ConfigError) as exc:
             self.notify(f"Theme not saved: {exc}", severity="warning")
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 from rich.console import Console
+from rich.pretty import pretty_repr
 from rich.traceback import Traceback
 from textual.worker import WorkerFailed
 
@@ -150,6 +151,9 @@ async def test_reprs_of_everything_holding_the_token_hide_it(server: EmulatorSer
         things: list[object] = [profile, settings, connection, client, endpoint(settings, opts)]
         for thing in things:
             assert SENTINEL not in repr(thing) and SENTINEL not in str(thing), type(thing)
+            # How a crash report shows locals: Rich spells out named tuples field by field
+            # unless they have their own repr.
+            assert SENTINEL not in pretty_repr(thing, expand_all=True), type(thing)
 
 
 # ---------------------------------------------------------------------------- the app

@@ -443,6 +443,32 @@ def test_plain_text_is_cleaned() -> None:
     assert rows(parse_html("a\x1b]0;t\x07b \u202ec\tx")) == [("paragraph", "ab c    x")]
 
 
+@pytest.mark.parametrize(
+    ("start", "is_html"),
+    [
+        ("<P>", True),
+        ("</Blockquote>", True),
+        ("<!-- c -->", True),
+        ("<br/>", True),
+        ("<h1 class=a>", True),
+        ("<p-x>", True),  # "-" ends the name
+        # Letters that IGNORECASE matches to s, i and k: long s, dotless i, dotted I, kelvin.
+        ("<\u017fpan>", True),
+        ("<l\u0131nk>", True),
+        ("<\u0130mg>", True),
+        ("<\u212abd>", True),
+        ("<john@example.com>", False),
+        ("<pa>", False),
+        ("<h7>", False),
+        ("<p_x> <pé> <p1>", False),  # a word character goes on: not the name p
+        ("< p> <!- x ->", False),
+    ],
+)
+def test_a_known_tag_or_a_comment_makes_a_body_html(start: str, is_html: bool) -> None:
+    """Entities are decoded in HTML only, so "&amp;" tells which way a body was read."""
+    assert html_to_text(f"&amp; {start} x").startswith("&amp;") is not is_html
+
+
 # -- renderings -------------------------------------------------------------------------
 
 RICH = (

@@ -312,6 +312,19 @@ def test_admin_me_team_contact_tag() -> None:
     )
 
 
+def test_raw_takes_no_part_in_equality_hashing_or_repr() -> None:
+    """A fresher read of an unchanged part must not count as a change (the thread view
+    redraws parts that compare unequal), whatever extra keys its JSON carries."""
+    data = {"id": 7, "part_type": "comment", "body": "<p>hi</p>", "created_at": 5}
+    part, again = Part.from_api(data), Part.from_api({**data, "reactions": ["+1"]})
+    assert (part == again, part != again) == (True, False)  # both operators ignore raw
+    assert hash(part) == hash(again)
+    assert "reactions" not in repr(again) and repr(again).startswith("Part(id='7', ")
+    edited = Part.from_api({**data, "body": "<p>hi!</p>"})
+    assert (part == edited, part != edited) == (False, True)
+    assert Tag("1", "Billing") != Team("1", "Billing")  # same values, another kind of record
+
+
 def _list_page(next_: Any) -> dict[str, Any]:
     pages: dict[str, Any] = {"type": "pages", "page": 1, "per_page": 2, "total_pages": 2}
     if next_ is not ...:

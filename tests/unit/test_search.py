@@ -13,7 +13,6 @@ from __future__ import annotations
 import random
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -152,7 +151,7 @@ def test_prefix_terms_are_single_folded_tokens() -> None:
 def test_first_rows_and_counts_are_the_sql_ones(loaded: Cache, view: Filter) -> None:
     walked = 0
     for query in QUERIES:
-        f = replace(view, text=query)
+        f = view._replace(text=query)
         want = ids(loaded.window(f, Sort.UPDATED, 0, 40))
         quick = loaded.search_window(f, Sort.UPDATED, 0, 40, max_rows=10**6)
         if quick is not None:
@@ -169,7 +168,7 @@ def test_first_rows_and_counts_are_the_sql_ones(loaded: Cache, view: Filter) -> 
 @pytest.mark.parametrize("view", [Filter(state="open"), Filter(tag_id="t1")], ids=repr)
 def test_every_sort_and_deeper_windows(loaded: Cache, view: Filter, sort: Sort) -> None:
     for query in ["r", "re", "ref", "Café", "z", "log in", "日本", "gizmo", "naïv"]:
-        f = replace(view, text=query)
+        f = view._replace(text=query)
         want = ids(loaded.window(f, sort, 0, 400))
         for offset, limit in ((0, 7), (5, 11), (30, 40), (len(want) - 3, 10)):
             expect = want[max(0, offset) : max(0, offset) + limit]

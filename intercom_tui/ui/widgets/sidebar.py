@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -60,8 +59,7 @@ _STAT_LABELS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
     """One line of a section: ``key`` (empty for a full-width value) and its value."""
 
     key: str
@@ -204,13 +202,15 @@ class Sidebar(VerticalScroll):
             self.section(key).update(rows(build))
 
 
-@dataclass(frozen=True, slots=True)
 class _Builder:
     """The rows of every section for one conversation (one method per section)."""
 
-    c: Conversation
-    names: NameResolver
-    now: float
+    __slots__ = ("c", "names", "now")
+
+    def __init__(self, c: Conversation, names: NameResolver, now: float) -> None:
+        self.c = c
+        self.names = names
+        self.now = now
 
     def _time(self, value: object) -> str | None:
         ts = _timestamp(value)

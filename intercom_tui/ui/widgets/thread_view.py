@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from itertools import count
 from typing import Any, ClassVar, Protocol
 
@@ -115,17 +114,19 @@ _NO_LIMIT = 1 << 30
 _MIN_WIDTH = 20
 
 
-@dataclass(eq=False, slots=True)
 class _Entry:
     """One message of the thread (the opening message or a part) and its layout cache."""
 
-    serial: int
-    index: int
-    item: Part | Source
-    created_at: int
-    pending: bool = False  # a reply or note still in the outbox
-    document: Document | None = None
-    wrapped: dict[int, list[Content]] = field(default_factory=dict)
+    __slots__ = ("created_at", "document", "index", "item", "pending", "serial", "wrapped")
+
+    def __init__(self, serial: int, index: int, item: Part | Source, created_at: int) -> None:
+        self.serial = serial
+        self.index = index
+        self.item = item
+        self.created_at = created_at
+        self.pending = False  # a reply or note still in the outbox
+        self.document: Document | None = None
+        self.wrapped: dict[int, list[Content]] = {}
 
     @property
     def key(self) -> str:
@@ -150,15 +151,17 @@ class _Entry:
         return self.document
 
 
-@dataclass(frozen=True, slots=True)
 class _Painter:
     """Lays out one entry as lines of ``Content`` for a width: headers, bodies, events.
 
     Needs no widget or app: the look of a part is plain data until ``render_line``.
     """
 
-    names: NameResolver
-    now: float
+    __slots__ = ("names", "now")
+
+    def __init__(self, names: NameResolver, now: float) -> None:
+        self.names = names
+        self.now = now
 
     def lines(self, entry: _Entry, previous: _Entry | None, width: int) -> list[Content]:
         width = max(width, _MIN_WIDTH)
@@ -338,14 +341,15 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
     }
     """
 
-    @dataclass
     class Rendered(Message):
         """Every part of the shown conversation is laid out (``count`` parts).
 
         Posted after ``show()`` and again after a re-layout (a new width, an update)."""
 
-        thread_view: ThreadView
-        count: int
+        def __init__(self, thread_view: ThreadView, count: int) -> None:
+            super().__init__()
+            self.thread_view = thread_view
+            self.count = count
 
         @property
         def control(self) -> ThreadView:
