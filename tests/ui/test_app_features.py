@@ -14,6 +14,7 @@ from intercom_tui.ui.keymap import binding_ids, check_keymap
 from intercom_tui.ui.screens.conversation import ConversationScreen
 from intercom_tui.ui.screens.help import HelpScreen
 from intercom_tui.ui.screens.inbox import InboxScreen
+from intercom_tui.ui.styles import LATER_CSS
 from intercom_tui.ui.themes import builtin_theme_dir, load_themes
 from intercom_tui.ui.widgets.conversation_list import ConversationList
 from intercom_tui.ui.widgets.key_bar import KeyBar
@@ -67,6 +68,37 @@ async def test_theme_choice_persists(emulator: EmulatorServer) -> None:
 
 
 # ---------------------------------------------------------------------------- keymap
+
+
+async def test_later_screens_sheets_are_read_after_the_first_frame_without_a_reparse(
+    emulator: EmulatorServer,
+) -> None:
+    """Only the inbox's CSS is parsed before the first frame; the dialogs' and the
+    conversation's come after it, so opening those screens never re-parses everything."""
+    service = await service_for(emulator)
+    app = make_app(service)
+    assert not {str(path) for path in app.css_path} & set(LATER_CSS)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        for path in LATER_CSS:
+            assert app.stylesheet.has_source(path)
+        reparses: list[int] = []
+        reparse = app.stylesheet.reparse
+        app.stylesheet.reparse = lambda: (reparses.append(1), reparse())[1]  # type: ignore[method-assign]
+        await pilot.press("question_mark")
+        await pilot.pause()
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        dialog = help_screen.query_one(".dialog")
+        assert dialog.styles.border_top[0] == "round"  # dialogs.tcss applies
+        await pilot.press("escape", "enter")
+        await pilot.pause()
+        conversation = app.screen
+        assert isinstance(conversation, ConversationScreen)
+        header = conversation.query_one("#conversation-header")
+        assert header.styles.height is not None and header.styles.height.value == 1
+        assert reparses == []
+    await service.aclose()
 
 
 def test_every_binding_has_a_unique_id() -> None:

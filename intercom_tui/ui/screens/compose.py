@@ -26,6 +26,7 @@ from textual.widgets import Button, Label, TextArea
 from intercom_tui.render.safe import clean_line
 from intercom_tui.service import actions as A
 from intercom_tui.ui.screens.dialog import Dialog
+from intercom_tui.ui.styles import DIALOGS_CSS
 from intercom_tui.ui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ class ConfirmDiscard(Dialog[bool]):
 
 
 class ComposeScreen(Screen[None]):
+    CSS_PATH = DIALOGS_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "send", "Send", priority=True, id="compose.send"),
         Binding("ctrl+e", "editor", "$EDITOR", priority=True, id="compose.editor"),

@@ -27,6 +27,7 @@ from intercom_tui.service.inbox import RowsChanged
 from intercom_tui.ui.format import author_kind
 from intercom_tui.ui.messages import ServiceEvent
 from intercom_tui.ui.screens.triage import TriageScreen
+from intercom_tui.ui.styles import CONVERSATION_CSS
 from intercom_tui.ui.widgets.key_bar import KeyBar
 from intercom_tui.ui.widgets.sidebar import Sidebar
 from intercom_tui.ui.widgets.thread_view import ThreadView
@@ -39,6 +40,7 @@ NARROW = 100
 
 
 class ConversationScreen(TriageScreen):
+    CSS_PATH = CONVERSATION_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="conversation.back"),
         Binding("right_square_bracket", "step(1)", "Next", id="conversation.next"),

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from textual.screen import ModalScreen
 
+from intercom_tui.ui.styles import DIALOGS_CSS
 from intercom_tui.ui.widgets.backdrop import Backdrop
 
 if TYPE_CHECKING:
@@ -22,6 +23,8 @@ class Dialog(ModalScreen[ResultType]):
     through Rich whenever anything below changes (a sync page, a toggled tag); ``Backdrop``
     tints the strips the screen below already has instead.
     """
+
+    CSS_PATH = DIALOGS_CSS
 
     def render(self) -> Visual | RenderableType:
         stack = self.app.screen_stack
