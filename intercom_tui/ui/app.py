@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -25,7 +26,7 @@ from intercom_tui.render.safe import clean, clean_line
 from intercom_tui.service.inbox import ActionFailed, Event, InboxService
 from intercom_tui.ui.keymap import check_keymap
 from intercom_tui.ui.messages import ServiceEvent, SyncStatus
-from intercom_tui.ui.styles import APP_CSS, LATER_CSS
+from intercom_tui.ui.styles import APP_CSS, CONVERSATION_CSS, LATER_CSS
 from intercom_tui.ui.themes import builtin_theme_dir, load_themes
 
 if TYPE_CHECKING:
@@ -89,6 +90,8 @@ class InboxApp(App[int]):
         service.listeners.append(self._service_listener)
         # Before the stylesheet is first parsed: a theme set in on_mount re-parses it all.
         self._theme_notices = self._setup_themes()
+        if open_conversation:  # its sheet is needed by the first frame
+            self.css_path.append(Path(CONVERSATION_CSS))
 
     # ------------------------------------------------------------------ start-up
     def on_mount(self) -> None:
@@ -97,7 +100,9 @@ class InboxApp(App[int]):
             self.notify(notice, severity="warning")  # in __init__ nothing could show them
         self._setup_keymap()
         if self._open_conversation:
-            self.open_conversation(self._open_conversation)
+            # Once start-up is over: until then Textual holds back every frame, and the
+            # conversation's first frame would be drawn, dropped and drawn again.
+            self.call_next(self.open_conversation, self._open_conversation)
         for notice in self._notices:
             self.notify(notice, severity="warning", timeout=8)
         self.call_after_refresh(self._read_later_css)
@@ -120,10 +125,14 @@ class InboxApp(App[int]):
         super().refresh_css(animate)
 
     def get_default_screen(self) -> Screen:
-        """The inbox is the base screen: pushing it in on_mount laid out a frame twice."""
+        """The inbox is the base screen: pushing it in on_mount laid out a frame twice.
+
+        Under a conversation opened with ``--open`` it is built when first shown, at that
+        conversation: the first frame is the conversation's alone.
+        """
         from intercom_tui.ui.screens.inbox import InboxScreen
 
-        return InboxScreen()
+        return InboxScreen(at=self._open_conversation)
 
     def _read_later_css(self) -> None:
         """Add the later screens' sheets to the stylesheet, once the first frame is out.

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 from intercom_tui.emulator.server import EmulatorServer
 from intercom_tui.service.inbox import InboxService
@@ -247,3 +248,31 @@ async def test_a_reply_on_the_server_appears_after_a_sync(
         assert thread.part_count == before + 1
         assert "Any news on this one?" in thread.text
         assert thread.is_anchored
+
+
+async def test_opened_from_the_command_line_the_inbox_is_built_on_the_way_back(
+    emulator: EmulatorServer, service: InboxService
+) -> None:
+    """``--open ID``: the inbox under it stays empty until shown, then shows that row."""
+    view = service.view("open")
+    cid = service.window(view, 30, 1)[0].id  # well down the list: the cursor must move
+    app = make_app(service, open_conversation=cid)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = conversation_screen(app)
+        assert screen.conversation_id == cid
+        assert screen.query_one(ThreadView).part_count > 0
+        # Its sheet was read with the app's, so the layout holds: the sidebar sits right.
+        assert screen.query_one(Sidebar).region.x > screen.query_one(ThreadView).region.x
+        under = inbox(app)
+        assert not under.built and not under.children
+
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen is under and under.built
+        lst = under.conversation_list
+        assert lst.has_focus
+        assert lst.current_item is not None and lst.current_item.id == cid
+        assert lst.scroll_offset.y <= lst.cursor < lst.scroll_offset.y + lst.size.height
+        assert "Open" in str(under.query_one("#view-bar", Static).content)

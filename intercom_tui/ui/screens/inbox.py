@@ -13,6 +13,7 @@ from textual.content import Content
 from textual.geometry import Size
 from textual.reactive import Reactive
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
@@ -111,8 +112,16 @@ class InboxScreen(TriageScreen):
         ),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, *, at: str | None = None) -> None:
+        """``at``: a conversation opened over the inbox at start-up (``--open``).
+
+        The inbox is then built when it is first shown, with the cursor on that
+        conversation: the first frame is the conversation's alone.
+        """
         super().__init__(id="inbox")
+        self._build_at = at
+        self._last_sync: SyncStatus | None = None  # heard before the inbox was built
+        self._covered = False
         self.view_key = "open"
         self.sort = Sort.UPDATED
         self.filter_text = ""
@@ -123,10 +132,20 @@ class InboxScreen(TriageScreen):
         self._counting: View | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(id="view-bar")
-        yield ConversationList(id="conversations", clock=self.inbox_app.clock)
-        yield StatusBar(id="status")
-        yield KeyBar()
+        if self.built:
+            yield from self._widgets()
+
+    def _widgets(self) -> list[Widget]:
+        return [
+            Static(id="view-bar"),
+            ConversationList(id="conversations", clock=self.inbox_app.clock),
+            StatusBar(id="status"),
+            KeyBar(),
+        ]
+
+    @property
+    def built(self) -> bool:
+        return self._build_at is None
 
     def _filter_box(self) -> FilterBox | None:
         """The filter box, once ``/`` has made it (an Input costs ~4 ms to mount, which the
@@ -143,9 +162,32 @@ class InboxScreen(TriageScreen):
         return view.with_text(self.filter_text) if self.filter_text else view
 
     def on_mount(self) -> None:
+        if self.built:
+            self._start()
+
+    def _start(self) -> None:
         self._show_view()
         # The counts are a side panel: their queries (a thread) start once the rows show.
         self.call_after_refresh(self.refresh_counts)
+
+    def on_screen_suspend(self) -> None:
+        self._covered = True
+
+    async def on_screen_resume(self) -> None:
+        if self._build_at is None or not self._covered:
+            return  # built, or the resume at start-up (the conversation not yet over it)
+        at, self._build_at = self._build_at, None
+        await self.mount_all(self._widgets())
+        self._start()
+        self.conversation_list.focus()
+        if self._last_sync is not None:
+            self.query_one(StatusBar).sync_status(self._last_sync.progress, self._last_sync.error)
+        self.call_after_refresh(self._go_to, at)  # scrolling to it needs the list's height
+
+    def _go_to(self, conversation_id: str) -> None:
+        index = self.conversation_list.index_of(conversation_id)
+        if index is not None:
+            self.conversation_list.set_cursor(index)
 
     # ------------------------------------------------------------------ views
     def _show_view(self) -> None:
@@ -158,6 +200,8 @@ class InboxScreen(TriageScreen):
 
     def switch_view(self, key: str) -> None:
         self.view_key = key
+        if not self.built:  # shown when it is
+            return
         self.filter_text = ""
         filter_box = self._filter_box()
         if filter_box is not None:
@@ -221,7 +265,8 @@ class InboxScreen(TriageScreen):
         return Content.assemble(*parts)
 
     def on_resize(self) -> None:
-        self._update_bar()
+        if self.built:
+            self._update_bar()
 
     @work(thread=True, exclusive=True, group="counts")
     def refresh_counts(self) -> None:
@@ -231,7 +276,8 @@ class InboxScreen(TriageScreen):
 
     def _set_counts(self, counts: dict[str, int]) -> None:
         self.counts = counts
-        self._update_bar()
+        if self.built:
+            self._update_bar()
 
     # ------------------------------------------------------------------ filter
     async def action_filter(self) -> None:
@@ -372,6 +418,8 @@ class InboxScreen(TriageScreen):
         self._update_status()
 
     def on_service_event(self, message: ServiceEvent) -> None:
+        if not self.built:  # it reads everything afresh when it is
+            return
         event = message.event
         if isinstance(event, ReferenceChanged):
             self._update_bar()
@@ -411,6 +459,9 @@ class InboxScreen(TriageScreen):
         self._counts_timer = self.set_timer(COUNTS_DELAY, self.refresh_counts)
 
     def on_sync_status(self, message: SyncStatus) -> None:
+        if not self.built:
+            self._last_sync = message
+            return
         self.query_one(StatusBar).sync_status(message.progress, message.error)
         if message.progress is None and message.error is None:
             self.refresh_counts()

@@ -23,7 +23,7 @@ from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.content import Content
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -641,6 +641,13 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         self._schedule()
 
     # ------------------------------------------------------------------ rendering
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The first paint comes before the first ``Resize`` is handled: lay out the
+        screenful now, rather than paint an empty thread and lay it out a frame later."""
+        if not self._width and self._entries and self._content_width():
+            self._stream()
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         width = self._content_width()
