@@ -13,7 +13,6 @@ printed, logged or written anywhere but this file, which is kept at mode 0600.
 from __future__ import annotations
 
 import os
-import shlex
 import stat
 import subprocess
 import tomllib
@@ -225,6 +224,8 @@ def resolve_token(profile: Profile, environ: dict[str, str] | None = None) -> st
     if env.get(TOKEN_ENV):
         return env[TOKEN_ENV].strip()
     if profile.token_command:
+        import shlex  # rare: not worth its import on every start
+
         try:
             done = subprocess.run(
                 shlex.split(profile.token_command),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import stat
 import subprocess
@@ -152,3 +153,13 @@ def test_emulator_subcommand_serves_and_prints_its_url(tmp_path) -> None:  # typ
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_the_collector_is_back_on_when_the_app_cannot_start(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Start-up runs with the garbage collector paused; a start that fails (here: offline
+    with no cache) must not leave it off for the rest of the process."""
+    code, _, err = run(capsys, "--offline", "--base-url", "http://127.0.0.1:9")
+    assert code != 0 and "intercom-tui sync" in err
+    assert gc.isenabled()

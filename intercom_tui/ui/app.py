@@ -7,6 +7,7 @@ keeps going whichever screen is on top; screens hear about changes through
 
 from __future__ import annotations
 
+import gc
 import importlib
 import time
 from collections.abc import Callable
@@ -105,8 +106,7 @@ class InboxApp(App[int]):
             self.call_next(self.open_conversation, self._open_conversation)
         for notice in self._notices:
             self.notify(notice, severity="warning", timeout=8)
-        self.call_after_refresh(self._read_later_css)
-        self.call_after_refresh(self._warm_up)
+        self.call_after_refresh(self._after_first_frame)
         if self._background and not self.service.offline:
             # After the first frame: importing httpx and connecting must not delay it.
             self.call_after_refresh(self._start_background)
@@ -133,6 +133,14 @@ class InboxApp(App[int]):
         from intercom_tui.ui.screens.inbox import InboxScreen
 
         return InboxScreen(at=self._open_conversation)
+
+    def _after_first_frame(self) -> None:
+        if not gc.isenabled():  # paused by the command line for start-up (cli.main)
+            # What start-up made lives on: keep the collector from walking it again.
+            gc.freeze()
+            gc.enable()
+        self._read_later_css()
+        self._warm_up()
 
     def _read_later_css(self) -> None:
         """Add the later screens' sheets to the stylesheet, once the first frame is out.

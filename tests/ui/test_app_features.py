@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -98,6 +99,25 @@ async def test_later_screens_sheets_are_read_after_the_first_frame_without_a_rep
         header = conversation.query_one("#conversation-header")
         assert header.styles.height is not None and header.styles.height.value == 1
         assert reparses == []
+    await service.aclose()
+
+
+async def test_the_app_turns_the_collector_back_on_after_its_first_frame(
+    emulator: EmulatorServer,
+) -> None:
+    """The command line pauses the collector for start-up (cli.main); the app resumes it
+    once the first frame is out, with start-up's objects frozen out of its walks."""
+    service = await service_for(emulator)
+    app = make_app(service)
+    gc.disable()
+    try:
+        async with app.run_test() as pilot:
+            await pilot.pause()
+            assert gc.isenabled()
+            assert gc.get_freeze_count() > 0
+    finally:
+        gc.enable()
+        gc.unfreeze()
     await service.aclose()
 
 
