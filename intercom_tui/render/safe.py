@@ -78,9 +78,17 @@ _FIRST_MARK = "\u0300"  # no mark comes before it
 
 
 @functools.cache
+def _maybe_flood() -> re.Pattern[str]:
+    """Runs of more than MAX_MARKS characters of the blocks that hold marks: where a flood
+    could be. Cheap to build, and most text (Latin, CJK, emoji) has no such run."""
+    return re.compile(f"[{_MARK_BLOCKS_BMP}{_MARK_BLOCKS_SMP}]{{{MAX_MARKS + 1},}}")
+
+
+@functools.cache
 def _mark_flood() -> re.Pattern[str]:
     """Runs of more than MAX_MARKS marks. Built at first need: scanning the BMP for marks
-    takes ~3 ms, which the first frame (Latin text, no mark at all) does not wait for."""
+    takes ~3 ms, which a first frame should not wait for unless its text could hold a
+    flood (see ``_maybe_flood``)."""
     marks = _exact_marks(_MARK_BLOCKS_BMP) + _MARK_BLOCKS_SMP
     return re.compile(f"[{marks}]{{{MAX_MARKS + 1},}}")
 
@@ -159,7 +167,7 @@ def clean(text: str) -> str:
         text = _ESCAPE_SEQUENCE.sub("", text).replace("\r\n", "\n")
         # ``translate`` is slow on non-ASCII text; controls there are usually few.
         text = _CONTROL.sub(_replace_control, text)
-    if max(text, default="") >= _FIRST_MARK:
+    if max(text, default="") >= _FIRST_MARK and _maybe_flood().search(text):
         text = _mark_flood().sub(_cap_marks, text)
     return _ZERO_WIDTH_RUN.sub(_first_char, text)
 

@@ -8,6 +8,7 @@ import unicodedata
 
 import pytest
 
+from intercom_tui.render import safe
 from intercom_tui.render.safe import (
     MAX_MARKS,
     cap_marks_across,
@@ -122,6 +123,16 @@ def _timed(function, text: str) -> float:  # type: ignore[no-untyped-def]
     start = time.perf_counter()
     function(text)
     return time.perf_counter() - start
+
+
+def test_text_that_cannot_hold_a_flood_does_not_build_the_mark_table() -> None:
+    """The exact mark class costs a scan of the BMP (~3 ms): a conversation in Latin text
+    with emoji, curly quotes and accents must not pay it before its first frame."""
+    safe._mark_flood.cache_clear()
+    assert clean("Café “déjà vu” — perfect, thanks 👏🎉 (naïve résumé)") is not None
+    assert safe._mark_flood.cache_info().currsize == 0
+    assert clean("a\u0301\u0302\u0303\u0304\u0305") == "a\u0301\u0302\u0303"  # a flood still is
+    assert safe._mark_flood.cache_info().currsize == 1
 
 
 def test_mark_table_covers_every_mark_of_this_python() -> None:

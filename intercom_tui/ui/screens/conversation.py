@@ -68,7 +68,9 @@ class ConversationScreen(TriageScreen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.set_class(self.size.width < NARROW, "-narrow")
+        # The app's width: the screen has no size before its first layout, and a wrong
+        # guess restyled every node twice before the first frame.
+        self.set_class(self.app.size.width < NARROW, "-narrow")
         self.load(self.conversation_id)
 
     def on_resize(self) -> None:
