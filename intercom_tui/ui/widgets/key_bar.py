@@ -15,7 +15,7 @@ from textual import events
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Static
+from textual.widget import Widget
 
 #: Below this width the hints drop their spacing and the command palette hint.
 NARROW = 100
@@ -28,41 +28,63 @@ class KeyHint(NamedTuple):
     action: str
 
 
-class KeyBar(Static):
-    """What the keys of the current screen do, in the order the screen binds them."""
+class KeyBar(Widget):
+    """What the keys of the current screen do, in the order the screen binds them.
+
+    The line is worked out when the bar is drawn, not when the bindings change: a screen
+    changes its bindings several times before its first frame (mount, then focus), and
+    only the last of them is ever seen.
+    """
+
+    DEFAULT_CSS = """
+    KeyBar {
+        height: 1;
+    }
+    """
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, markup=False)
+        super().__init__(id=id)
         self.hints: list[KeyHint] = []
         self._spans: list[tuple[int, int, KeyHint]] = []
         self._drawn: tuple[tuple[KeyHint, ...], int] | None = None
-        #: The line as drawn.
-        self.line = Content("")
+        self._stale = True  # the screen's bindings changed since the hints were read
+        self._line = Content("")
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
-        self._bindings_changed(self.screen)
 
     def on_unmount(self) -> None:
         self.screen.bindings_updated_signal.unsubscribe(self)
 
     def on_resize(self) -> None:
-        self._draw()
+        self.refresh()
 
     def _bindings_changed(self, screen: Screen) -> None:
         if not self.is_attached or screen is not self.screen:
             return
-        hints: list[KeyHint] = []
-        actions: set[str] = set()
-        for _node, binding, enabled, _tooltip in screen.active_bindings.values():
-            if not binding.show or not enabled or binding.action in actions:
-                continue
-            actions.add(binding.action)
-            hints.append(self._hint(binding))
-        self.hints = hints
-        self._draw()
+        if self._drawn is None:  # not drawn yet: read them when it is
+            self._stale = True
+            self.refresh()
+            return
+        hints = self._read_hints(screen)
+        if hints != self.hints:  # a modal closing leaves them as they were: no redraw
+            self.hints = hints
+            self.refresh()
 
-    def _draw(self) -> None:
+    def render(self) -> Content:
+        self._update()
+        return self._line
+
+    @property
+    def line(self) -> Content:
+        """The line as drawn (or as it will be drawn next)."""
+        self._update()
+        return self._line
+
+    def _update(self) -> None:
+        if self._stale and self.is_attached:
+            self._stale = False
+            self.hints = self._read_hints(self.screen)
         width = self.size.width or self.app.size.width
         state = (tuple(self.hints), width)
         if state == self._drawn:
@@ -79,8 +101,17 @@ class KeyBar(Static):
             del hints[-2]
             content, spans = _render(hints, gap=1)
         self._spans = spans
-        self.line = content
-        self.update(content, layout=False)
+        self._line = content
+
+    def _read_hints(self, screen: Screen) -> list[KeyHint]:
+        hints: list[KeyHint] = []
+        actions: set[str] = set()
+        for _node, binding, enabled, _tooltip in screen.active_bindings.values():
+            if not binding.show or not enabled or binding.action in actions:
+                continue
+            actions.add(binding.action)
+            hints.append(self._hint(binding))
+        return hints
 
     def _palette_hint(self) -> KeyHint | None:
         if not self.app.ENABLE_COMMAND_PALETTE:
@@ -105,11 +136,13 @@ class KeyBar(Static):
 
     def offset_of(self, action: str) -> int | None:
         """Where the hint for ``action`` starts on the line (None when it is not shown)."""
+        self._update()
         return next((start for start, _, hint in self._spans if hint.action == action), None)
 
     @property
     def shown(self) -> list[KeyHint]:
         """The hints that fit on the line (what tests and the help screen can check)."""
+        self._update()
         return [hint for _, _, hint in self._spans]
 
 
