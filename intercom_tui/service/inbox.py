@@ -8,6 +8,7 @@ workers, and reports changes through ``listener`` callbacks the UI turns into me
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -85,19 +86,21 @@ class Connection:
     A plain class: its default repr shows no field, so never the token.
     """
 
-    __slots__ = ("base_url", "client", "token")
+    __slots__ = ("_lock", "base_url", "client", "token")
 
     def __init__(self, base_url: str, token: str, client: IntercomClient | None = None) -> None:
         self.base_url = base_url
         self.token = token
         self.client = client
+        self._lock = threading.Lock()  # the app may make it in a warm-up thread
 
     def get_client(self) -> IntercomClient:
-        if self.client is None:
-            from intercom_tui.api.client import IntercomClient
+        with self._lock:
+            if self.client is None:
+                from intercom_tui.api.client import IntercomClient
 
-            self.client = IntercomClient(self.token, self.base_url)
-        return self.client
+                self.client = IntercomClient(self.token, self.base_url)
+            return self.client
 
 
 class InboxService:
@@ -139,6 +142,7 @@ class InboxService:
 
     async def connect(self) -> None:
         """Ask ``/me`` who we are; raises the client's typed errors (401 and so on)."""
+        await self._ready_client()
         me = await self.client.me()
         self.cache.set_meta(META_ME, me.admin.id)
         self.cache.set_meta(META_WORKSPACE, me.workspace_id)
@@ -149,6 +153,18 @@ class InboxService:
         if self.connection is None:
             raise RuntimeError("offline: no API connection")
         return self.connection.get_client()
+
+    def prepare_client(self) -> None:
+        """Make the HTTP client now; safe from a worker thread. Importing httpx and loading
+        the TLS certificates take ~100 ms that the first request should not wait for."""
+        if self.connection is not None:
+            self.connection.get_client()
+
+    async def _ready_client(self) -> None:
+        """Make the client in a worker thread if it is not made yet: the event loop (the
+        UI) must not stop for the ~100 ms, nor for a warm-up thread making it already."""
+        if self.connection is not None and self.connection.client is None:
+            await asyncio.to_thread(self.prepare_client)
 
     async def aclose(self) -> None:
         """Close the HTTP client; the next network call (in any loop) makes a new one."""
@@ -255,6 +271,7 @@ class InboxService:
         return self._sync
 
     async def sync(self, progress: Callable[[SyncProgress], None] | None = None) -> SyncResult:
+        await self._ready_client()
         result = await self.sync_engine.sync(progress)
         before = [(v.key, v.name) for v in self.views]
         self.refresh_views()
@@ -328,10 +345,23 @@ class InboxService:
         thread = self.cache.get_thread(conversation_id)
         return {**thread, **head} if thread else head
 
-    async def fetch_conversation(self, conversation_id: str) -> Conversation:
-        """Fetch with parts and cache it; a 404 removes it from the cache too."""
-        from intercom_tui.api.errors import NotFoundError
+    async def fetch_conversation(
+        self,
+        conversation_id: str,
+        *,
+        before_storing: Callable[[Conversation], Awaitable[None] | None] | None = None,
+    ) -> Conversation:
+        """Fetch with parts and cache it; a 404 removes it from the cache too.
 
+        ``before_storing`` gets the conversation as soon as it is parsed, and what it
+        returns is awaited before caching: caching a long thread (its JSON and its words
+        for the filter) takes tens of ms of CPU, which the frame showing the parts to a
+        waiting reader should not share.
+        """
+        from intercom_tui.api.errors import NotFoundError
+        from intercom_tui.api.models import Conversation
+
+        await self._ready_client()
         try:
             conversation = await self.client.get_conversation(conversation_id)
         except NotFoundError:
@@ -339,10 +369,14 @@ class InboxService:
             self.emit(RowsChanged((conversation_id,)))
             raise
         merged = self._with_pending_changes(conversation.raw)
-        await asyncio.to_thread(self.cache.store_thread, merged)
-        from intercom_tui.api.models import Conversation
-
-        return Conversation.from_api(merged)
+        if merged is not conversation.raw:  # queued actions changed it: the model too
+            conversation = Conversation.from_api(merged)
+        if before_storing is not None:
+            shown = before_storing(conversation)
+            if shown is not None:
+                await shown
+        await asyncio.to_thread(self.cache.store_thread, merged, model=conversation)
+        return conversation
 
     def _with_pending_changes(self, data: dict[str, Any]) -> dict[str, Any]:
         """Re-apply queued actions so a fetch never shows an optimistic change undone."""
@@ -457,6 +491,7 @@ class InboxService:
 
         if self.connection is None:
             return
+        await self._ready_client()
         self.outbox.recover_after_crash()
         while True:
             await self.flush_outbox()

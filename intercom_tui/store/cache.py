@@ -915,12 +915,20 @@ class Cache:
                     written += 1
         return written
 
-    def store_thread(self, conversation: Mapping[str, Any], *, force: bool = False) -> None:
-        """Keep a full conversation with its parts; updates its row and the search index."""
+    def store_thread(
+        self,
+        conversation: Mapping[str, Any],
+        *,
+        force: bool = False,
+        model: Conversation | None = None,
+    ) -> None:
+        """Keep a full conversation with its parts; updates its row and the search index.
+
+        ``model``: the same conversation already parsed, if the caller has it."""
         data = dict(conversation)
         from intercom_tui.api.models import Conversation  # writes only: not at start-up
 
-        conv = Conversation.from_api(data)
+        conv = model if model is not None else Conversation.from_api(data)
         if not conv.id:
             return
         with self._write() as conn:

@@ -160,6 +160,9 @@ class InboxApp(App[int]):
 
     @work(thread=True, group="warm-up", exit_on_error=False)
     def _warm_up(self) -> None:
+        # Online, the HTTP client is needed first: by the sync that starts now, and by a
+        # conversation opened with --open, waiting for its parts.
+        self.service.prepare_client()
         for module in WARM_UP_MODULES:
             importlib.import_module(module)
 

@@ -20,6 +20,7 @@ import pytest
 
 from intercom_tui.api.client import IntercomClient
 from intercom_tui.api.errors import ApiError, NotFoundError
+from intercom_tui.api.models import Conversation
 from intercom_tui.emulator import server as server_module
 from intercom_tui.emulator.faults import Fault
 from intercom_tui.emulator.server import EmulatorServer
@@ -315,6 +316,41 @@ async def test_fetch_caches_the_thread_with_queued_changes_laid_over(synced: Env
     cached = env.svc.cached_conversation(cid)
     assert cached is not None and cached.state == "closed"
     assert len(cached.parts) == len(conversation.parts)
+
+
+async def test_a_fetched_thread_is_handed_over_before_it_is_cached(
+    synced: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reader gets the parts first; caching (tens of ms for a long thread) waits for
+    what the reader's callback returns (in the UI: the frame that shows them)."""
+    env = synced
+    (cid,) = env.pick(lambda c: c["state"] == "open")
+    order: list[object] = []
+    store_thread = env.svc.cache.store_thread
+
+    def store(*args: Any, **kwargs: Any) -> None:
+        order.append("stored")
+        store_thread(*args, **kwargs)
+
+    monkeypatch.setattr(env.svc.cache, "store_thread", store)
+    handed = asyncio.Event()
+    drawn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def before_storing(conversation: Conversation) -> asyncio.Future[None]:
+        order.append(("handed", len(conversation.parts), env.svc.cache.get_thread(cid)))
+        handed.set()
+        return drawn
+
+    fetch = asyncio.ensure_future(env.svc.fetch_conversation(cid, before_storing=before_storing))
+    await handed.wait()
+    finished, _ = await asyncio.wait({fetch}, timeout=0.5)  # it must be waiting on `drawn`
+    assert not finished and "stored" not in order
+    drawn.set_result(None)
+    conversation = await fetch
+    assert order == [("handed", len(conversation.parts), None), "stored"]
+    assert conversation.parts
+    cached = env.svc.cached_conversation(cid)
+    assert cached is not None and len(cached.parts) == len(conversation.parts)
 
 
 # ------------------------------------------------------------------ pacing

@@ -7,7 +7,9 @@ the next conversation is prefetched so that walk never waits.
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -89,7 +91,9 @@ class ConversationScreen(TriageScreen):
             self._header_text(Content.styled(loading, "dim"))
         thread.focus()
         if not self.service.offline:
-            self.fetch(conversation_id)
+            # After this frame: the first fetch of a run also makes the HTTP client (httpx
+            # takes ~60 ms to import), and the cached copy must not wait for that.
+            self.call_after_refresh(self.fetch, conversation_id)
         if cached is not None and not cached.read:
             self.service.perform(
                 [A.Action(A.READ, conversation_id, {"read": True})], undoable=False
@@ -134,8 +138,18 @@ class ConversationScreen(TriageScreen):
 
     @work(exclusive=True, group="thread")
     async def fetch(self, conversation_id: str) -> None:
+        def fetched(fresh: Conversation) -> Awaitable[None] | None:
+            """Show it; the service caches it once that frame is out."""
+            if conversation_id != self.conversation_id:
+                return None
+            first = self.conversation is None or not self.conversation.parts
+            self._show(fresh, replace=first)
+            drawn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self.call_after_refresh(lambda: drawn.done() or drawn.set_result(None))
+            return drawn
+
         try:
-            fresh = await self.service.fetch_conversation(conversation_id)
+            await self.service.fetch_conversation(conversation_id, before_storing=fetched)
         except NotFoundError:
             gone = f"Conversation #{clean_line(conversation_id, 30)} no longer exists."
             self.notify(gone, severity="error", markup=False)
@@ -144,9 +158,6 @@ class ConversationScreen(TriageScreen):
             message = f"Showing the cached copy: {clean_line(exc.user_message, 200)}"
             self.notify(message, severity="warning", markup=False)
             return
-        if conversation_id == self.conversation_id:
-            first = self.conversation is None or not self.conversation.parts
-            self._show(fresh, replace=first)
         self.prefetch_next()
 
     @work(exclusive=True, group="prefetch")
