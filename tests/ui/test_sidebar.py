@@ -1,4 +1,5 @@
-"""Sidebar: every section of the seed conversation, empty ones hidden, hostile text cleaned."""
+"""Sidebar: every section of the seed conversation, empty ones hidden, hostile text cleaned,
+drawn as titled rules and rows in a column, or two side by side when narrow."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual import events
 from textual.app import App, ComposeResult
 
 from intercom_tui.api.models import Conversation
 from intercom_tui.ui.format import NameMap
-from intercom_tui.ui.widgets.sidebar import SECTIONS, Sidebar, SidebarSection
+from intercom_tui.ui.widgets.sidebar import SECTIONS, Sidebar
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "seed_conversation.json"
 STYLES = Path(__file__).resolve().parents[2] / "intercom_tui" / "ui" / "styles"
@@ -50,11 +52,8 @@ async def show(app: SidebarApp, data: dict[str, Any]) -> Sidebar:
 
 def visible(sidebar: Sidebar) -> dict[str, str]:
     """Section id -> its text, for the sections on show."""
-    return {
-        str(s.id).removeprefix("sidebar-"): s.text
-        for s in sidebar.query(SidebarSection)
-        if s.display
-    }
+    sections = (sidebar.section(key) for key, _title, _rows in SECTIONS)
+    return {s.key: s.text for s in sections if s.display}
 
 
 def rendered_text(app: App[None]) -> str:
@@ -154,6 +153,10 @@ async def test_showing_another_conversation_hides_what_it_lacks() -> None:
         shown = visible(sidebar)
         for key in ("rating", "statistics", "ai-agent", "tags", "linked-objects"):
             assert key not in shown
+        screen = rendered_text(app)
+        for title in ("─Rating", "─Statistics", "─AI agent", "─Tags", "─Linked objects"):
+            assert title not in screen
+        assert "─Conversation" in screen
 
 
 async def test_hostile_strings_are_cleaned_and_never_markup() -> None:
@@ -192,11 +195,49 @@ async def test_values_wrap_under_the_value_column() -> None:
         sidebar = await show(app, data)
         await pilot.pause()
         section = sidebar.section("conversation")
-        lines = [line.plain for line in section.lines(section.content_region.width)]
+        lines = [line.plain for line in section.lines(sidebar.scrollable_content_region.width)]
         title = next(i for i, line in enumerate(lines) if line.startswith("Title"))
         value_column = lines[title].index("A rather")
         assert lines[title + 1][:value_column].strip() == ""
         assert lines[title + 1][value_column:].strip()
+
+
+async def test_sections_are_a_titled_rule_then_rows_then_a_blank_line() -> None:
+    app = SidebarApp()
+    async with app.run_test(size=(60, 120)) as pilot:
+        sidebar = await show(app, seed())
+        await pilot.pause()
+        width = sidebar.scrollable_content_region.width
+        lines = sidebar.text.split("\n")
+        assert lines[0] == "─Conversation".ljust(width, "─")
+        conversation = sidebar.section("conversation").lines(width)
+        assert lines[1 : 1 + len(conversation)] == [line.plain for line in conversation]
+        after = 1 + len(conversation)
+        assert lines[after] == ""
+        assert lines[after + 1] == "─Assignment".ljust(width, "─")
+        titles = [line.strip("─") for line in lines if line.startswith("─")]
+        assert titles == [title for _key, title, _rows in SECTIONS]
+        assert sidebar.virtual_size.height == len(lines)
+
+
+async def test_titles_and_rules_take_their_look_from_the_theme() -> None:
+    app = SidebarApp()
+    async with app.run_test(size=(60, 40)) as pilot:
+        sidebar = await show(app, seed())
+        await pilot.pause()
+
+        def title_and_rule() -> tuple[Any, Any]:
+            segments = list(sidebar.render_line(0))
+            title = next(s.style for s in segments if s.text == "Conversation")
+            rule = next(s.style for s in segments if s.text.startswith("─"))
+            return title, rule
+
+        title, rule = title_and_rule()
+        assert title.bold and not rule.bold
+        assert title.color != rule.color
+        app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
+        await pilot.pause()
+        assert title_and_rule()[0].color != title.color  # no stale line after a theme change
 
 
 async def test_narrow_sidebar_puts_sections_side_by_side() -> None:
@@ -204,8 +245,67 @@ async def test_narrow_sidebar_puts_sections_side_by_side() -> None:
     async with app.run_test(size=(90, 40)) as pilot:
         sidebar = await show(app, seed())
         await pilot.pause()
-        conversation = sidebar.section("conversation").region
-        assignment = sidebar.section("assignment").region
-        assert conversation.y == assignment.y
-        assert assignment.x > conversation.right - 1
         assert sidebar.region.width > 80
+        rows = rendered_text(app).splitlines()
+        row = next(r for r in rows if "─Conversation" in r)
+        assert "─Assignment" in row
+        left, width = sidebar.scrollable_content_region.x, sidebar.scrollable_content_region.width
+        half = (width - 2) // 2
+        assert row.index("─Conversation") == left
+        assert row[left + half - 1] == "─"  # the left rule fills its column
+        assert row[left + half : left + half + 2] == "  "
+        assert row[left + half + 2 :].startswith("─Assignment")
+        assert row[left + width - 1] == "─" and row[left + width] != "─"  # and the right one its
+
+
+async def test_narrow_bands_are_as_tall_as_their_taller_section() -> None:
+    app = SidebarApp(narrow=True)
+    async with app.run_test(size=(90, 40)) as pilot:
+        sidebar = await show(app, seed())
+        await pilot.pause()
+        width = sidebar.scrollable_content_region.width
+        half = (width - 2) // 2
+        lines = sidebar.text.split("\n")
+        tall = len(sidebar.section("conversation").lines(half))
+        short = len(sidebar.section("assignment").lines(width - 2 - half))
+        assert tall > short
+        assert lines[tall].strip() and not lines[tall + 1].strip()  # one blank between bands
+        band = lines[tall + 2]
+        assert band.startswith("─Tags") and "─Contacts" in band
+        assert sidebar.virtual_size.height > sidebar.scrollable_content_region.height
+
+
+async def test_narrow_on_an_ancestor_lays_the_sections_out_side_by_side() -> None:
+    app = SidebarApp()
+    async with app.run_test(size=(90, 40)) as pilot:
+        sidebar = await show(app, seed())
+        await pilot.pause()
+        assert "─Assignment" not in sidebar.text.split("\n")[0]
+        app.screen.add_class("-narrow")  # what the conversation screen does under 100 columns
+        await pilot.pause()
+        assert sidebar.region.width > 80
+        assert "─Assignment" in sidebar.text.split("\n")[0]
+        app.screen.remove_class("-narrow")
+        await pilot.pause()
+        assert "─Assignment" not in sidebar.text.split("\n")[0]
+
+
+async def test_the_sidebar_scrolls_with_keys_when_focused_and_with_the_wheel() -> None:
+    app = SidebarApp()
+    async with app.run_test(size=(60, 20)) as pilot:
+        sidebar = await show(app, seed())
+        await pilot.pause()
+        assert sidebar.max_scroll_y > 0
+        sidebar.focus()
+        last = [line for line in sidebar.text.split("\n") if line.strip()][-1]
+        assert last.strip() not in rendered_text(app)
+        await pilot.press("end")
+        assert sidebar.scroll_y == sidebar.max_scroll_y
+        assert last.strip() in rendered_text(app)
+        await pilot.press("home")
+        assert sidebar.scroll_y == 0
+        x, y = sidebar.region.x + 4, sidebar.region.y + 4
+        wheel = events.MouseScrollDown(None, x, y, 0, 1, 0, False, False, False, x, y)
+        app.post_message(wheel)
+        await pilot.pause()
+        assert sidebar.scroll_y > 0

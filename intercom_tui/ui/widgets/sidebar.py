@@ -1,23 +1,28 @@
 """The conversation sidebar: every field of a Conversation, readable, in sections.
 
-Sections are composed once and only updated on ``show()`` (no mounting while the reader
-walks conversations with ``]``/``[``); a section with nothing to say is hidden, so the
-reader never sees "None". Each section draws its rows itself as ``Content`` wrapped to
-its width with a hanging indent under the key column. Every value from the API goes
-through ``render.safe`` and is drawn as plain text (never markup).
+One Line-API widget, not a widget per section: opening a conversation must not pay
+compose, CSS matching, restyles and layout for thirteen mostly hidden blocks. ``show()``
+builds the rows; they are laid out as lines for the width (a titled rule, the rows with a
+hanging indent under the key column, a blank line), only when drawn, and kept per width
+until the next ``show()``. A section with nothing to say is left out, so the reader never
+sees "None". Every value from the API goes through ``render.safe`` and is drawn as plain
+text (never markup).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, NamedTuple
+from collections.abc import Callable, Mapping, Sequence
+from itertools import zip_longest
+from typing import Any, ClassVar, NamedTuple
 
-from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from rich.segment import Segment
+from textual import events
 from textual.content import Content
-from textual.geometry import Size
-from textual.widget import Widget
+from textual.geometry import Region, Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.style import Style
 
 from intercom_tui.api.models import Conversation
 from intercom_tui.render.safe import clean_line, clean_url
@@ -34,6 +39,11 @@ from intercom_tui.ui.format import (
 KEY_WIDTH = 14
 VALUE_MAX = 500
 MUTED = "$foreground-muted"
+#: Component classes (styled in conversation.tcss) for a section's title and its rule.
+TITLE = ".sidebar--title"
+RULE = ".sidebar--rule"
+#: Cells between the two columns of sections in narrow mode.
+NARROW_GAP = 2
 _STATE_STYLE = {"open": "bold $text-success", "snoozed": "bold $text-warning"}
 _SLA_STYLE = {"hit": "$text-success", "missed": "bold $text-error", "active": "$text-warning"}
 #: Short labels for the statistics Intercom sends; other keys are humanised.
@@ -120,20 +130,24 @@ def _timestamp(value: object) -> int | None:
     return None if number is None or number <= 0 else int(number)
 
 
-class SidebarSection(Widget):
-    """A titled block of rows laid out for its own width (hanging indent, no markup)."""
+class SidebarSection:
+    """One titled block of the shown conversation: its rows, laid out per width.
 
-    def __init__(self, title: str, *, id: str) -> None:
-        super().__init__(id=id, classes="sidebar-section")
-        self.border_title = title
-        self.rows: tuple[Row, ...] = ()
-        self._cache: tuple[int, tuple[Row, ...], list[Content]] | None = None
+    A slotted class, not a dataclass: this module is on the path to a conversation's
+    first frame, and defining a dataclass costs ~0.5 ms there."""
 
-    def update(self, rows: Iterable[Row | None]) -> None:
-        """Show ``rows`` (``None`` entries skipped); hidden when none are left."""
-        self.rows = tuple(r for r in rows if r is not None)
-        self.display = bool(self.rows)
-        self.refresh(layout=True)
+    __slots__ = ("_wrapped", "key", "rows", "title")
+
+    def __init__(self, key: str, title: str, rows: tuple[Row, ...] = ()) -> None:
+        self.key = key
+        self.title = title
+        self.rows = rows
+        self._wrapped: dict[int, list[Content]] = {}
+
+    @property
+    def display(self) -> bool:
+        """Shown at all: a section with nothing to say is left out (never "None")."""
+        return bool(self.rows)
 
     @property
     def text(self) -> str:
@@ -141,38 +155,60 @@ class SidebarSection(Widget):
         return "\n".join(f"{r.key} {r.value.plain}".strip() for r in self.rows)
 
     def lines(self, width: int) -> list[Content]:
+        """The rows wrapped to ``width`` cells (kept per width: layouts toggle freely)."""
         width = max(width, 10)
-        if self._cache is not None and self._cache[0] == width and self._cache[1] is self.rows:
-            return self._cache[2]
-        out: list[Content] = []
-        for row in self.rows:
-            out.extend(_layout_row(row, width))
-        self._cache = (width, self.rows, out)
-        return out
+        lines = self._wrapped.get(width)
+        if lines is None:
+            lines = self._wrapped[width] = [
+                line for row in self.rows for line in _layout_row(row, width)
+            ]
+        return lines
 
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(self.lines(width))
-
-    def render(self) -> Content:
-        return Content("\n").join(self.lines(self.content_region.width))
+    def block(self, width: int) -> list[Content]:
+        """The title on its rule, then the rows: what a bordered section used to draw."""
+        title = Content.styled(self.title, TITLE).truncate(max(width - 1, 0), ellipsis=True)
+        rest = max(width - 1 - title.cell_length, 0)
+        return [Content.assemble(("─", RULE), title, ("─" * rest, RULE)), *self.lines(width)]
 
 
 def _layout_row(row: Row, width: int) -> list[Content]:
     """Key column then the value, wrapped with a hanging indent under the value."""
     if not row.key:
-        return row.value.wrap(width)
+        return _wrap(row.value, width)
     key = Content.styled(row.key, MUTED)
     if key.cell_length < KEY_WIDTH:
-        lines = row.value.wrap(width - KEY_WIDTH)
+        lines = _wrap(row.value, width - KEY_WIDTH)
         pad = Content(" " * KEY_WIDTH)
         first = key + " " * (KEY_WIDTH - key.cell_length)
         return [(first if i == 0 else pad) + line for i, line in enumerate(lines)]
     indent = Content("  ")
-    return [*key.wrap(width), *(indent + line for line in row.value.wrap(width - 2))]
+    return [*_wrap(key, width), *(indent + line for line in _wrap(row.value, width - 2))]
 
 
-class Sidebar(VerticalScroll):
-    """Everything known about a conversation; sections ``#sidebar-<name>`` (see SECTIONS)."""
+def _wrap(value: Content, width: int) -> list[Content]:
+    """``value.wrap(width)``; most values fit on their line and are kept as they are, as
+    wrapping is most of the cost of a layout (on the path to the first frame)."""
+    if value.cell_length <= width and "\n" not in value.plain:
+        return [value]
+    return value.wrap(width)
+
+
+class Sidebar(ScrollView):
+    """Everything known about a conversation, in the sections of SECTIONS.
+
+    One Line-API widget (no widget per section): the shown sections are laid out as lines
+    for the width and the mode (a column, or two side by side under ``-narrow``), kept per
+    width until the next ``show()``, and drawn by ``render_line``.
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"sidebar--title", "sidebar--rule"}
+
+    DEFAULT_CSS = """
+    Sidebar {
+        overflow-x: hidden;
+        overflow-y: auto;
+    }
+    """
 
     def __init__(
         self,
@@ -185,21 +221,128 @@ class Sidebar(VerticalScroll):
         """``clock`` gives "now" for relative times (fix it for snapshots)."""
         super().__init__(name=name, id=id, classes=classes)
         self._clock = clock
+        self._sections = {key: SidebarSection(key, title) for key, title, _rows in SECTIONS}
+        self._layouts: dict[tuple[int, bool], list[Content]] = {}
+        self._shape: tuple[int, bool] | None = None  # (width, narrow) of what is drawn
+        self._lines: list[Content] = []
+        self._strips: dict[int, Strip] = {}
 
-    def compose(self) -> ComposeResult:
-        for key, title, _rows in SECTIONS:
-            section = SidebarSection(title, id=f"sidebar-{key}")
-            section.display = False
-            yield section
+    @property
+    def text(self) -> str:
+        """The lines drawn, as plain text (for tests and copying)."""
+        return "\n".join(line.plain for line in self._lines)
 
     def section(self, key: str) -> SidebarSection:
-        return self.query_one(f"#sidebar-{key}", SidebarSection)
+        """The section ``key`` of SECTIONS for the shown conversation."""
+        return self._sections[key]
 
     def show(self, conversation: Conversation, *, names: NameResolver) -> None:
-        """Show ``conversation``; sections without content are hidden."""
+        """Show ``conversation``; sections without content are left out."""
         build = _Builder(conversation, names, self._clock())
-        for key, _title, rows in SECTIONS:
-            self.section(key).update(rows(build))
+        self._sections = {
+            key: SidebarSection(key, title, tuple(r for r in rows(build) if r is not None))
+            for key, title, rows in SECTIONS
+        }
+        self._layouts.clear()
+        self._shape = None
+        self._laid_out()
+        self.refresh()
+
+    # ------------------------------------------------------------------ layout
+    def _is_narrow(self) -> bool:
+        """Under ``-narrow`` (on the sidebar or, as the screen sets it, an ancestor)."""
+        return any(node.has_class("-narrow") for node in self.ancestors_with_self)
+
+    def _layout_for(self, shape: tuple[int, bool]) -> list[Content]:
+        lines = self._layouts.get(shape)
+        if lines is None:
+            shown = [section for section in self._sections.values() if section.display]
+            lines = self._layouts[shape] = _layout(shown, *shape)
+        return lines
+
+    def _current_shape(self) -> tuple[int, bool]:
+        """(width, narrow) to lay out for. Without a scrollbar yet, lines that will need
+        one are laid out beside it at once: it appearing then re-wraps nothing."""
+        region = self.scrollable_content_region
+        narrow = self._is_narrow()
+        scrollbar = self.styles.scrollbar_size_vertical
+        if self.show_vertical_scrollbar or self.styles.overflow_y != "auto" or not scrollbar:
+            return region.width, narrow
+        beside = (region.width - scrollbar, narrow)
+        return beside if len(self._layout_for(beside)) > region.height else (region.width, narrow)
+
+    def _laid_out(self) -> None:
+        """Lay out for the current width and mode if they changed (and size the scroll area)."""
+        if not self.scrollable_content_region.width:
+            return  # no size yet: laid out on the first paint
+        shape = self._current_shape()
+        if shape != self._shape:
+            self._shape = shape
+            self._strips.clear()
+            self._lines = self._layout_for(shape)
+            self.virtual_size = Size(shape[0], len(self._lines))
+
+    # ------------------------------------------------------------------ drawing
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The first paint comes before the first ``Resize``: lay out for it now."""
+        self._laid_out()
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        base = self.visual_style
+        row = int(self.scroll_offset.y) + y
+        if row >= len(self._lines):
+            return Strip.blank(width, base.rich_style)
+        strip = self._strips.get(row)
+        if strip is None:
+            line = self._lines[row]
+            segments = [
+                Segment(text, style.rich_style)
+                for text, style in line.render(base, end="", parse_style=self._parse_style)
+            ]
+            strip = self._strips[row] = Strip(segments, line.cell_length)
+        return strip.crop_extend(0, width, base.rich_style)
+
+    def _parse_style(self, style: str | Style) -> Style:
+        """Theme-variable styles as usual; ``.name`` is one of COMPONENT_CLASSES (the tcss)."""
+        if isinstance(style, Style):
+            return style
+        if style.startswith("."):
+            return self.get_visual_style(style[1:], partial=True)
+        return Style.parse(style)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self._laid_out()
+
+
+def _layout(sections: Sequence[SidebarSection], width: int, narrow: bool) -> list[Content]:
+    """One column of sections, each followed by a blank line; or, narrow, bands of two
+    side by side, each as tall as its taller section, a blank line between bands."""
+    out: list[Content] = []
+    if not narrow:
+        for section in sections:
+            out.extend(section.block(width))
+            out.append(Content())
+        return out
+    left_width = (width - NARROW_GAP) // 2
+    right_width = width - NARROW_GAP - left_width
+    gap = Content(" " * NARROW_GAP)
+    for start in range(0, len(sections), 2):
+        left, *right = sections[start : start + 2]
+        if out:
+            out.append(Content())
+        pairs = zip_longest(
+            left.block(left_width),
+            right[0].block(right_width) if right else [],
+            fillvalue=Content(),
+        )
+        out.extend(line.truncate(left_width, pad=True) + gap + other for line, other in pairs)
+    return out
 
 
 class _Builder:
@@ -391,7 +534,7 @@ class _Builder:
         return rows
 
 
-#: Section ids (``#sidebar-<id>``), titles and row builders, in the order they appear.
+#: Section keys (see ``Sidebar.section``), titles and row builders, in the order they appear.
 SECTIONS: tuple[tuple[str, str, Callable[[_Builder], list[Row | None]]], ...] = (
     ("conversation", "Conversation", _Builder.conversation),
     ("assignment", "Assignment", _Builder.assignment),
