@@ -163,3 +163,19 @@ def test_the_collector_is_back_on_when_the_app_cannot_start(
     code, _, err = run(capsys, "--offline", "--base-url", "http://127.0.0.1:9")
     assert code != 0 and "intercom-tui sync" in err
     assert gc.isenabled()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["--offline", "--base-url", "http://127.0.0.1:9"],
+        ["--demo", "--theme", "intercom-light", "--open", "42"],
+        ["--profile", "work", "--region", "eu", "--insecure"],
+        ["sync", "--base-url", "http://127.0.0.1:9"],
+        ["--offline", "export", "7", "--format", "json"],
+    ],
+)
+def test_the_quick_parse_agrees_with_the_full_parser(argv: list[str]) -> None:
+    """Opening the app skips building the commands' parsers; the result must not differ."""
+    assert vars(cli.parse_args(argv)) == vars(cli.build_parser().parse_args(argv))

@@ -134,7 +134,8 @@ class ConversationScreen(TriageScreen):
         )
 
     def _header_text(self, content: Content) -> None:
-        self.query_one("#conversation-header", Static).update(content)
+        header = self.query_one("#conversation-header", Static)
+        header.update(content, layout=False)  # one line whatever it says: no layout needed
 
     @work(exclusive=True, group="thread")
     async def fetch(self, conversation_id: str) -> None:
