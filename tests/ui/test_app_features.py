@@ -121,6 +121,17 @@ async def test_the_app_turns_the_collector_back_on_after_its_first_frame(
     await service.aclose()
 
 
+async def test_the_ui_thread_leaves_wal_checkpoints_to_a_worker(emulator: EmulatorServer) -> None:
+    """A triage action commits on the UI thread; folding the WAL there froze a frame."""
+    service = await service_for(emulator)
+    app = make_app(service)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        with service.cache._read() as conn:
+            assert conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+    await service.aclose()
+
+
 def test_every_binding_has_a_unique_id() -> None:
     ids = binding_ids()
     assert {"triage.close", "list.down", "conversation.next", "app.quit"} <= ids

@@ -793,3 +793,35 @@ def test_open_waits_while_another_instance_is_creating_the_file(
         assert cache.count(Filter()) == 0
     finally:
         cache.close()
+
+
+def test_deferred_checkpoints_leave_the_wal_to_a_worker(tmp_path: Path) -> None:
+    """The UI thread's commits must not fold the WAL into the file (~0.4 s at a million
+    conversations); a worker's ``checkpoint`` does, and other threads still auto-fold."""
+    cache = Cache.open(tmp_path / "cache.sqlite3")
+    db, wal = tmp_path / "cache.sqlite3", tmp_path / "cache.sqlite3-wal"
+    items, _ = random_dataset(1500)
+
+    cache.defer_checkpoints()
+    with cache._read() as conn:
+        assert conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+    for start in range(0, len(items), 50):
+        cache.upsert_conversations(items[start : start + 50])
+    assert wal.stat().st_size > 1000 * 4096  # past SQLite's automatic fold: it did not fold
+    before = db.stat().st_size
+
+    worker = threading.Thread(target=cache.checkpoint)
+    worker.start()
+    worker.join()
+    assert db.stat().st_size > before + 100 * 4096  # the worker folded the pages in
+
+    def other_thread(seen: list[int]) -> None:
+        with cache._read() as conn:
+            seen.append(conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+
+    seen: list[int] = []
+    checker = threading.Thread(target=other_thread, args=(seen,))
+    checker.start()
+    checker.join()
+    assert seen == [1000]  # workers (sync) keep SQLite's automatic fold
+    cache.close()
