@@ -10,7 +10,7 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from intercom_tui.emulator.server import EmulatorServer
-from intercom_tui.service.inbox import InboxService
+from intercom_tui.service.inbox import InboxService, ReferenceChanged
 from intercom_tui.ui.app import InboxApp
 from intercom_tui.ui.screens.conversation import ConversationScreen
 from intercom_tui.ui.screens.inbox import InboxScreen
@@ -276,3 +276,31 @@ async def test_opened_from_the_command_line_the_inbox_is_built_on_the_way_back(
         assert lst.current_item is not None and lst.current_item.id == cid
         assert lst.scroll_offset.y <= lst.cursor < lst.scroll_offset.y + lst.size.height
         assert "Open" in str(under.query_one("#view-bar", Static).content)
+
+
+async def test_names_learnt_after_opening_replace_the_ids(
+    emulator: EmulatorServer, service: InboxService
+) -> None:
+    """A first sync can bring teammates' and teams' names after a conversation opened
+    (``--demo --open``): the thread stops saying "#5017709" for them."""
+    workspace = emulator.workspace
+
+    def assigned_to_a_team(cid: str) -> bool:
+        parts = workspace.conversation(cid)["conversation_parts"]["conversation_parts"]
+        return any((p.get("assigned_to") or {}).get("type") == "team" for p in parts)
+
+    cid = next(filter(assigned_to_a_team, workspace.conversation_ids()))
+    service.directory.load(admins=[], teams=[])  # as before the first sync
+    app = make_app(service, open_conversation=cid)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        thread = conversation_screen(app).query_one(ThreadView)
+        await settle(pilot, thread)
+        assert re.search(r"assigned to #\d+", thread.text)
+        service.reload_directory()
+        service.emit(ReferenceChanged())
+        await pilot.pause()
+        await pilot.pause()
+        assert not re.search(r"assigned to #\d+", thread.text)
+        team_names = {t.name for t in service.directory.teams.values()}
+        assert any(f"assigned to {name}" in thread.text for name in team_names)

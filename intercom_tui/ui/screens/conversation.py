@@ -25,7 +25,7 @@ from intercom_tui.api.models import Conversation
 from intercom_tui.render.safe import clean_line
 from intercom_tui.service import actions as A
 from intercom_tui.service.export import to_markdown
-from intercom_tui.service.inbox import RowsChanged
+from intercom_tui.service.inbox import ReferenceChanged, RowsChanged
 from intercom_tui.ui.format import author_kind
 from intercom_tui.ui.messages import ServiceEvent
 from intercom_tui.ui.screens.triage import TriageScreen
@@ -232,6 +232,13 @@ class ConversationScreen(TriageScreen):
     # ------------------------------------------------------------------ live updates
     def on_service_event(self, message: ServiceEvent) -> None:
         event = message.event
+        if isinstance(event, ReferenceChanged) and self.conversation is not None:
+            # A first sync has just brought the names of teammates and teams ("#5017709"
+            # until now): the thread, the sidebar and the header all show them.
+            self.query_one(ThreadView).names_changed()
+            self.query_one(Sidebar).show(self.conversation, names=self.service.directory)
+            self._header(self.conversation)
+            return
         if not isinstance(event, RowsChanged) or self.conversation_id not in event.ids:
             return
         cache = self.service.cache

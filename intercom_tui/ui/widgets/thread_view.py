@@ -433,6 +433,14 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
             self._append(fresh, pending=False)
             self._append(pending, pending=True)
 
+    def names_changed(self) -> None:
+        """Names of teammates, teams or contacts were learnt (a first sync): lay every
+        line out again, keeping the reader where they are."""
+        for entry in self._entries:
+            entry.wrapped.clear()
+        if self._width:
+            self._relayout(self._width, force=True)
+
     def set_pending(self, messages: Sequence[PendingMessage]) -> None:
         """Show replies and notes still in the outbox after the last part, marked
         "sending…"; replaces the previous pending ones (pass ``[]`` once they are sent)."""
