@@ -7,6 +7,7 @@ keeps going whichever screen is on top; screens hear about changes through
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib
 import time
@@ -173,8 +174,10 @@ class InboxApp(App[int]):
     @work(thread=True, group="warm-up", exit_on_error=False)
     def _warm_up(self) -> None:
         # Online, the HTTP client is needed first: by the sync that starts now, and by a
-        # conversation opened with --open, waiting for its parts.
-        self.service.prepare_client()
+        # conversation opened with --open, waiting for its parts. If it cannot be made
+        # (TLS settings), the first request says why, in the sync's or the screen's words.
+        with contextlib.suppress(Exception):
+            self.service.prepare_client()
         for module in WARM_UP_MODULES:
             importlib.import_module(module)
 
@@ -334,6 +337,7 @@ class InboxApp(App[int]):
         await old.aclose()
         self.service = service
         service.listeners.append(self._service_listener)
+        service.cache.defer_checkpoints()  # as on_mount did for the first one
         from intercom_tui.ui.screens.inbox import InboxScreen
 
         while len(self.screen_stack) > 1:  # back to the inbox, which reads app.service
