@@ -304,3 +304,14 @@ async def test_names_learnt_after_opening_replace_the_ids(
         assert not re.search(r"assigned to #\d+", thread.text)
         team_names = {t.name for t in service.directory.teams.values()}
         assert any(f"assigned to {name}" in thread.text for name in team_names)
+
+
+async def test_a_conversation_that_does_not_exist_says_so(service: InboxService) -> None:
+    """``--open`` with a wrong id: told once, and the header stops saying "Loading…"."""
+    app = make_app(service, open_conversation="999999")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        header = str(conversation_screen(app).query_one("#conversation-header").content)  # type: ignore[attr-defined]
+        assert "no longer exists" in header and "Loading" not in header

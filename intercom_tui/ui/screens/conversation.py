@@ -154,6 +154,8 @@ class ConversationScreen(TriageScreen):
         except NotFoundError:
             gone = f"Conversation #{clean_line(conversation_id, 30)} no longer exists."
             self.notify(gone, severity="error", markup=False)
+            if self.conversation is None and conversation_id == self.conversation_id:
+                self._header_text(Content.styled(gone, "dim"))  # not "Loading…" for good
             return
         except ApiError as exc:
             message = f"Showing the cached copy: {clean_line(exc.user_message, 200)}"
