@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
 from intercom_tui.api.models import Admin, Contact, Tag, Team, norm_assignee, norm_id
-from intercom_tui.store import schema, search
+from intercom_tui.store import schema
 
 if TYPE_CHECKING:
     from intercom_tui.api.models import Conversation
@@ -338,6 +338,8 @@ def _view_sql(f: Filter, sort: Sort, *, fts: bool) -> _ViewSql:
 def _prefix_search(f: Filter, sort: Sort) -> tuple[_ViewSql, tuple[str, ...], str] | None:
     """``f``'s view without its text, its words as the index folds them, and its FTS5
     query; None unless the text is plain prefix words, which ``search`` can test row by row."""
+    from intercom_tui.store import search  # filters only: not on the path to the first frame
+
     terms, match = search.prefix_terms(_TOKEN.findall(f.text)), fts_query(f.text)
     if terms is None or match is None:
         return None
@@ -750,6 +752,8 @@ class Cache:
         driven by the full-text index (by the view SQL for text that is not plain prefix
         words); None only when ``stop()`` turned true meanwhile.
         """
+        from intercom_tui.store import search
+
         offset = max(0, offset)
         prefix = _prefix_search(filter, sort) if self._fts else None
         if prefix is None and max_rows is not None:
@@ -776,6 +780,8 @@ class Cache:
     def search_count(self, filter: Filter, *, stop: Callable[[], bool] | None = None) -> int | None:
         """``count(filter)``, driven by the full-text index when the text is plain prefix
         words (about half the time); None when ``stop()`` turned true meanwhile."""
+        from intercom_tui.store import search
+
         prefix = _prefix_search(filter, Sort.UPDATED) if self._fts else None
         if prefix is None:
             n = self.count(filter)

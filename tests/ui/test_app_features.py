@@ -132,6 +132,23 @@ async def test_the_ui_thread_leaves_wal_checkpoints_to_a_worker(emulator: Emulat
     await service.aclose()
 
 
+@pytest.mark.parametrize("theme", ["textual-dark", "intercom-light"])
+async def test_any_starting_theme_styles_the_first_screen(
+    emulator: EmulatorServer, theme: str
+) -> None:
+    """The theme's variables are set once in ``__init__`` (Textual's default theme's are
+    skipped): a start in Textual's own default theme, where setting it changes nothing,
+    must be styled too."""
+    service = await service_for(emulator)
+    app = make_app(service, settings=config.Settings(theme=theme))
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert app.theme == theme
+        expected = app.current_theme.to_color_system().generate()["background"]
+        assert app.screen.styles.background.hex.lower() == expected.lower()
+    await service.aclose()
+
+
 def test_every_binding_has_a_unique_id() -> None:
     ids = binding_ids()
     assert {"triage.close", "list.down", "conversation.next", "app.quit"} <= ids

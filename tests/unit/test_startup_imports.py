@@ -29,6 +29,7 @@ LATER = (
     "intercom_tui.render.html",
     "intercom_tui.service.sync",
     "intercom_tui.service.sender",
+    "intercom_tui.store.search",
     "intercom_tui.ui.commands",
     "intercom_tui.ui.screens.conversation",
     "intercom_tui.ui.screens.pickers",
