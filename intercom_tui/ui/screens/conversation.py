@@ -238,8 +238,7 @@ class ConversationScreen(TriageScreen):
             # A first sync has just brought the names of teammates and teams ("#5017709"
             # until now): the thread, the sidebar and the header all show them.
             self.query_one(ThreadView).names_changed()
-            self.query_one(Sidebar).show(self.conversation, names=self.service.directory)
-            self._header(self.conversation)
+            self._show(self.conversation, replace=False)
             return
         if not isinstance(event, RowsChanged) or self.conversation_id not in event.ids:
             return
