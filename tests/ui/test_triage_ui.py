@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import OptionList, Static
+from textual.widgets import Input, OptionList, Static
 
 from intercom_tui.emulator.faults import Fault
 from intercom_tui.emulator.server import EmulatorServer
 from intercom_tui.service.inbox import InboxService
 from intercom_tui.ui.app import InboxApp
+from intercom_tui.ui.format import absolute_time
 from intercom_tui.ui.screens.compose import ComposeScreen
 from intercom_tui.ui.screens.conversation import ConversationScreen
 from intercom_tui.ui.screens.inbox import InboxScreen
@@ -219,6 +220,53 @@ async def test_a_snooze_in_the_past_is_refused_in_the_picker(
         assert "Not a future time" in str(app.screen.query_one("#snooze-error", Static).content)
         await pilot.press("escape")
         assert service.outbox.pending_count() == 0
+
+
+async def test_dialogs_are_kept_between_uses_and_start_afresh(
+    emulator: EmulatorServer, service: InboxService, now: float
+) -> None:
+    """The snooze picker and the tag editor are installed once (closing one used to remove
+    it, in the frame that shows the choice); each use starts from its own arguments."""
+    clock = [now]
+    app = make_app(service, clock=lambda: clock[0])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("6")  # All: rows stay put whatever their state
+        await pilot.press("z", *"yesterday", "enter")
+        picker = app.screen
+        assert isinstance(picker, SnoozePicker)
+        assert "Not a future time" in str(picker.query_one("#snooze-error", Static).content)
+        await pilot.press("escape")
+
+        clock[0] = now + 2 * 86400
+        await pilot.press("z")
+        assert app.screen is picker  # the same screen, not composed again
+        assert picker.query_one(Input).value == ""
+        assert str(picker.query_one("#snooze-error", Static).content) == ""
+        in_an_hour = absolute_time(clock[0] + 3600, now=clock[0])
+        assert prompts(picker)[0] == f"In 1 hour  {in_an_hour}"
+        await pilot.press("enter")
+        assert service.outbox.pending_count() == 1  # one snooze, from the new clock
+        entry = service.outbox.due(float("inf"))[0]
+        assert entry.payload["params"]["until"] == clock[0] + 3600
+
+        first = the_list(app).current_item
+        await pilot.press("t", *"vi")
+        editor = app.screen
+        assert isinstance(editor, TagEditor) and first is not None
+        assert editor.conversation_ids == [first.id]
+        await pilot.press("escape", "j")
+        second = the_list(app).current_item
+        assert second is not None and second.id != first.id
+        await pilot.press("t")
+        assert app.screen is editor
+        assert editor.conversation_ids == [second.id]
+        assert str(editor.query_one(".dialog-title", Static).content) == f"Tags · #{second.id}"
+        assert editor.query_one(Input).value == ""
+        applied = {
+            t.name for t in service.tags() if t.id in tag_ids(on_server(emulator, second.id))
+        }
+        shown_on = {line[2:] for line in prompts(editor) if line.startswith("☑")}
+        assert shown_on == applied
 
 
 @BOTH

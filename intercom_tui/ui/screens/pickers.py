@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -57,6 +58,13 @@ class Picker(Dialog[Choice | None]):
         self._fill("")
         self.query_one(Input).focus()
 
+    def set_choices(self, choices: Sequence[Choice]) -> None:
+        """New choices, nothing typed (a shared picker's next use)."""
+        self.choices = list(choices)
+        if self.is_mounted:
+            self.query_one(Input).value = ""
+            self._fill("")
+
     @on(Input.Changed, "#picker-filter")
     def _filter(self, event: Input.Changed) -> None:
         self._fill(event.value)
@@ -99,8 +107,11 @@ class Picker(Dialog[Choice | None]):
 
 
 class AssignPicker(Picker):
-    @classmethod
-    def for_directory(cls, service: InboxService) -> AssignPicker:
+    def __init__(self) -> None:
+        super().__init__("Assign to", [])
+
+    def prepare(self, service: InboxService) -> None:
+        """Admins (me first), teams and "Unassign", as the directory is now."""
         me = service.me_id
         directory = service.directory
         admins = sorted(directory.admins.values(), key=lambda a: (a.id != me, a.name.lower()))
@@ -113,7 +124,7 @@ class AssignPicker(Picker):
             for t in sorted(directory.teams.values(), key=lambda t: t.name.lower())
         ]
         choices.append(Choice("Unassign", "none:", "clear admin and team"))
-        return cls("Assign to", choices)
+        self.set_choices(choices)
 
 
 def snooze_presets(now: float) -> list[tuple[str, datetime]]:
@@ -155,10 +166,27 @@ class SnoozePicker(Dialog[int | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = Picker.BINDINGS
 
-    def __init__(self, now: float) -> None:
+    def __init__(self) -> None:
         super().__init__(classes="picker")
+        self.prepare(time.time())
+
+    def prepare(self, now: float) -> None:
+        """Presets from ``now``, nothing typed: ready for another use (``Dialog.shared``)."""
         self.now = now
         self.presets = snooze_presets(now)
+        if self.is_mounted:
+            self.query_one(Input).value = ""
+            self.query_one("#snooze-error", Label).update("")
+            self.query_one(OptionList).set_options(self._options())
+            self.query_one(OptionList).highlighted = 0
+
+    def _options(self) -> list[Option]:
+        return [
+            Option(
+                Content.assemble(label, (f"  {absolute_time(w.timestamp(), now=self.now)}", "dim"))
+            )
+            for label, w in self.presets
+        ]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -168,17 +196,7 @@ class SnoozePicker(Dialog[int | None]):
                 id="snooze-custom",
                 validate_on=(),
             )
-            yield OptionList(
-                *(
-                    Option(
-                        Content.assemble(
-                            label, (f"  {absolute_time(w.timestamp(), now=self.now)}", "dim")
-                        )
-                    )
-                    for label, w in self.presets
-                ),
-                id="picker-options",
-            )
+            yield OptionList(*self._options(), id="picker-options")
             yield Label("", id="snooze-error", classes="dialog-error")
 
     def on_mount(self) -> None:

@@ -46,21 +46,32 @@ class TagEditor(Dialog[None]):
         Binding("up", "move(-1)", "Up", show=False, id="tags.up"),
     ]
 
-    def __init__(self, conversation_ids: list[str]) -> None:
+    def __init__(self) -> None:
         super().__init__(classes="picker", id="tag-editor")
-        self.conversation_ids = conversation_ids
+        self.conversation_ids: list[str] = []
         self._rows: list[Row] = []
+
+    def prepare(self, conversation_ids: list[str]) -> None:
+        """Edit these conversations' tags, nothing typed (``Dialog.shared``)."""
+        self.conversation_ids = list(conversation_ids)
+        if self.is_mounted:
+            self.query_one(".dialog-title", Label).update(self._title())
+            self.query_one(OptionList).highlighted = None
+            self._reset_filter()
 
     @property
     def service(self) -> InboxService:
         return self.app.service  # type: ignore[attr-defined,no-any-return]
 
-    def compose(self) -> ComposeResult:
+    def _title(self) -> Content:
         n = len(self.conversation_ids)
-        first = clean_line(self.conversation_ids[0], 30)
-        title = f"Tags · #{first}" if n == 1 else f"Tags · {n} conversations"
+        if n == 1:
+            return Content(f"Tags · #{clean_line(self.conversation_ids[0], 30)}")  # never markup
+        return Content(f"Tags · {n} conversations")
+
+    def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(Content(title), classes="dialog-title")  # Content: never markup
+            yield Label(self._title(), classes="dialog-title")
             yield Input(
                 placeholder="Type to filter or create a tag…", id="tag-filter", validate_on=()
             )
@@ -143,7 +154,12 @@ class TagEditor(Dialog[None]):
 
     @work(exclusive=True, group="create-tag")
     async def create_and_attach(self, name: str) -> None:
-        """Creating a tag needs its id from the server before it can be attached."""
+        """Creating a tag needs its id from the server before it can be attached.
+
+        The request goes on if the editor is closed meanwhile (the tag is then attached,
+        as asked), to the conversations it was asked for even if the editor is reused.
+        """
+        ids = list(self.conversation_ids)
         if self.service.offline:
             self.notify("Creating a tag needs a connection.", severity="warning")
             return
@@ -153,10 +169,9 @@ class TagEditor(Dialog[None]):
             message = f"Could not create tag: {clean_line(exc.user_message, 200)}"
             self.notify(message, severity="error", markup=False)
             return
-        self.service.perform(
-            [A.tag_action(cid, tag.id, tag.name, on=True) for cid in self.conversation_ids]
-        )
-        self._reset_filter()
+        self.service.perform([A.tag_action(cid, tag.id, tag.name, on=True) for cid in ids])
+        if ids == self.conversation_ids:
+            self._reset_filter()
 
     def _reset_filter(self) -> None:
         box = self.query_one(Input)

@@ -81,7 +81,9 @@ class TriageScreen(Screen[None]):
             if until is not None:
                 self._perform([A.Action(A.SNOOZE, cid, {"until": until}) for cid in ids], "Snoozed")
 
-        self.app.push_screen(SnoozePicker(now=self.inbox_app.clock()), chosen)
+        picker = SnoozePicker.shared(self.app)
+        picker.prepare(now=self.inbox_app.clock())
+        self.app.push_screen(picker, chosen)
 
     def action_assign(self) -> None:
         from intercom_tui.ui.screens.pickers import AssignPicker
@@ -99,14 +101,18 @@ class TriageScreen(Screen[None]):
                 actions = [a for cid in ids for a in A.unassign_all(cid)]
             self._perform(actions, "Assigned")
 
-        self.app.push_screen(AssignPicker.for_directory(self.service), chosen)
+        picker = AssignPicker.shared(self.app)
+        picker.prepare(self.service)
+        self.app.push_screen(picker, chosen)
 
     def action_tags(self) -> None:
         from intercom_tui.ui.screens.tag_editor import TagEditor
 
         ids = self.target_ids()
         if ids:
-            self.app.push_screen(TagEditor(ids), lambda _=None: self.after_action())
+            editor = TagEditor.shared(self.app)
+            editor.prepare(ids)
+            self.app.push_screen(editor, lambda _=None: self.after_action())
 
     def _open_compose(self, kind: str) -> None:
         from intercom_tui.ui.screens.compose import ComposeScreen
