@@ -22,7 +22,7 @@ from intercom_tui.ui.screens.compose import ComposeScreen
 from intercom_tui.ui.screens.conversation import ConversationScreen
 from intercom_tui.ui.screens.inbox import InboxScreen
 from intercom_tui.ui.screens.pickers import AssignPicker, SnoozePicker
-from intercom_tui.ui.screens.tag_editor import TagEditor
+from intercom_tui.ui.screens.tag_editor import RESET_DELAY, TagEditor
 from intercom_tui.ui.widgets.conversation_list import ConversationList
 from tests.harness import make_app
 
@@ -57,6 +57,18 @@ def prompts(screen: object) -> list[str]:
     assert isinstance(screen, TagEditor | AssignPicker | SnoozePicker)
     options = screen.query_one(OptionList)
     return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+
+
+async def filter_cleared(pilot: Pilot) -> None:
+    """The tag editor clears its filter ``RESET_DELAY`` after ``enter``: wait for that."""
+    editor = pilot.app.screen
+    assert isinstance(editor, TagEditor)
+    await pilot.pause(RESET_DELAY)
+    for _ in range(100):
+        if not editor.query_one(Input).value:
+            break
+        await pilot.pause(0.01)
+    await pilot.pause()
 
 
 def the_list(app: InboxApp) -> ConversationList:
@@ -107,10 +119,12 @@ async def test_tag_attach_then_detach_keeps_the_editor_open(
         assert isinstance(app.screen, TagEditor)  # stays open for the next tag
         await flush(app)
         assert tid in tag_ids(on_server(emulator, cid))
+        await filter_cleared(pilot)
         assert f"☑ {name}" in prompts(app.screen)
 
         await pilot.press(*name, "enter")  # enter again: off
         await flush(app)
+        await filter_cleared(pilot)
         assert tid not in tag_ids(on_server(emulator, cid))
         assert f"☐ {name}" in prompts(app.screen)
         await pilot.press("escape")
@@ -269,6 +283,27 @@ async def test_dialogs_are_kept_between_uses_and_start_afresh(
         assert shown_on == applied
 
 
+async def test_the_tag_filter_clears_after_the_tagged_row_keeping_keys_typed_since(
+    emulator: EmulatorServer, service: InboxService
+) -> None:
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t", *"vi")
+        editor = app.screen
+        assert isinstance(editor, TagEditor)
+        box = editor.query_one(Input)
+        box.value = "vipx"  # "vi", enter, then "px" typed before the filter cleared
+        editor._reset_filter("vi")
+        assert box.value == "px" and box.cursor_position == 2
+        editor._reset_filter("zz")  # edited since: not a type-ahead, all of it goes
+        assert box.value == ""
+        box.value = "abc"
+        editor._reset_filter(None)
+        assert box.value == ""
+        await pilot.pause()
+        assert len(prompts(editor)) == len(service.tags())  # the whole list is back
+
+
 @BOTH
 async def test_reply_and_note_each_add_exactly_one_part(
     emulator: EmulatorServer, service: InboxService, where: str
@@ -341,6 +376,7 @@ async def test_bulk_tags_show_partial_state_and_set_on_all(
         assert isinstance(editor, TagEditor)
         assert f"◐ {name}" in prompts(editor)
         await pilot.press(*name, "enter")
+        await filter_cleared(pilot)
         assert f"☑ {name}" in prompts(editor)
         await pilot.press("escape")
         await flush(app)
