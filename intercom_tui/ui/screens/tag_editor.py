@@ -189,7 +189,7 @@ class TagEditor(Dialog[None]):
         value = box.value
         if typed is None or not value.startswith(typed):
             typed = value
-        if value[len(typed) :] != value:
+        if typed:
             box.value = value[len(typed) :]  # triggers _fill via Input.Changed
             box.cursor_position = len(box.value)
         else:
