@@ -146,6 +146,43 @@ async def test_cursor_keys_move_and_scroll(service: InboxService) -> None:
         assert lst.scroll_offset.y == 1
 
 
+async def test_the_scrollbar_follows_the_row_count(
+    emulator: EmulatorServer, service: InboxService
+) -> None:
+    """The list's virtual height is its row count, set without laying out the screen while
+    the scrollbar stays: the bar, the bottom and the scroll clamp must still follow it."""
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        lst = inbox(app).conversation_list
+        height = lst.scrollable_content_region.height
+        counts = expected_counts(emulator.workspace)
+        assert height + 1 < counts["Open"] < 300
+
+        await pilot.press("6")
+        assert lst.show_vertical_scrollbar
+        assert lst.vertical_scrollbar.window_virtual_size == 300
+        await pilot.press("1", "G")
+        assert lst.vertical_scrollbar.window_virtual_size == counts["Open"]
+        assert lst.scroll_offset.y == counts["Open"] - height  # the new bottom, not All's
+        last = lst.current_item
+        assert last is not None and last.id == rows(lst)[-1]
+
+        await pilot.press("c")  # the last row leaves Open: the bottom moves up by one
+        assert lst.row_count == counts["Open"] - 1
+        assert lst.vertical_scrollbar.window_virtual_size == counts["Open"] - 1
+        assert lst.scroll_offset.y == counts["Open"] - 1 - height
+        assert lst.cursor == lst.row_count - 1
+
+        await pilot.press("slash", *"zzzz-no-such-text")  # fewer rows than lines: no bar
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert lst.row_count == 0 and not lst.show_vertical_scrollbar
+        await pilot.press("escape", "6")
+        await pilot.pause()
+        assert lst.show_vertical_scrollbar
+        assert lst.vertical_scrollbar.window_virtual_size == 300
+
+
 async def test_number_keys_switch_views_with_counts_from_the_server(
     emulator: EmulatorServer, service: InboxService
 ) -> None:

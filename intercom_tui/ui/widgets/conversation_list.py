@@ -167,7 +167,7 @@ class ConversationList(ScrollView, can_focus=True):
             # One screenful: this is on the path to the first frame; scrolling reads more.
             self._fetch(0, (self.size.height or self.app.size.height) + RELOAD_MARGIN)
         self.selected.clear()
-        self.virtual_size = Size(self.size.width, self._count)
+        self._set_row_count(self._count)
         self.set_cursor(0, scroll=False)
         self.scroll_to(y=0, animate=False, immediate=True)
         self.refresh()
@@ -175,7 +175,7 @@ class ConversationList(ScrollView, can_focus=True):
 
     def set_count(self, count: int) -> None:
         self._count = count
-        self.virtual_size = Size(self.size.width, count)
+        self._set_row_count(count)
         self.refresh()
 
     def reload(self, *, count: int | None = None) -> None:
@@ -188,7 +188,7 @@ class ConversationList(ScrollView, can_focus=True):
         shown = range(top, top + self.size.height)
         before = [self._cached(index) for index in shown]
         self._count = self._source.count() if count is None else count
-        self.virtual_size = Size(self.size.width, self._count)
+        self._set_row_count(self._count)
         # Just the rows on screen (and a few around): this runs in the frame that shows a
         # triage action, and scrolling on fetches the usual wider window when it needs to.
         self._fetch(max(0, top - RELOAD_MARGIN), self.size.height + 2 * RELOAD_MARGIN)
@@ -214,6 +214,22 @@ class ConversationList(ScrollView, can_focus=True):
         else:
             for index in changed:
                 self.refresh_line(index)
+
+    def _set_row_count(self, count: int) -> None:
+        """The virtual height is the row count. Setting ``virtual_size`` lays out the whole
+        screen; while the scrollbar stays as it is (shown, same width), only the scrollbar's
+        numbers change, and ``_scroll_update`` (what Textual's layout calls) does just that.
+        """
+        size = Size(self.size.width, count)
+        if size == self.virtual_size:
+            return
+        shown = self.show_vertical_scrollbar
+        self.set_reactive(ConversationList.virtual_size, size)
+        self._refresh_scrollbars()
+        if self.show_vertical_scrollbar == shown and shown:
+            self._scroll_update(size)
+        else:
+            self.refresh(layout=True)
 
     def _cached(self, index: int) -> ListItem | None:
         """The row at ``index`` if it is in the window already (no query)."""
