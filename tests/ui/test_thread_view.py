@@ -149,6 +149,9 @@ async def test_first_screen_comes_before_the_rest(size: tuple[int, int]) -> None
         # Still pinned to the bottom once the older parts streamed in above.
         assert view.scroll_y == view.max_scroll_y
         assert screen(view) == first_screen
+        # The batches grew the view without laying out the screen; its scrollbar knows.
+        assert view.virtual_size.height == view.line_count
+        assert view.vertical_scrollbar.window_virtual_size == view.line_count
 
 
 async def test_streaming_keeps_the_lines_the_reader_looks_at() -> None:

@@ -26,6 +26,7 @@ from textual.strip import Strip
 
 from intercom_tui.service.directory import ListItem
 from intercom_tui.ui.format import relative_time
+from intercom_tui.ui.widgets.virtual_size import set_virtual_size
 
 #: Rows fetched beyond the viewport on each side, so small moves need no query.
 MARGIN = 40
@@ -167,7 +168,7 @@ class ConversationList(ScrollView, can_focus=True):
             # One screenful: this is on the path to the first frame; scrolling reads more.
             self._fetch(0, (self.size.height or self.app.size.height) + RELOAD_MARGIN)
         self.selected.clear()
-        self._set_row_count(self._count)
+        set_virtual_size(self, Size(self.size.width, self._count))
         self.set_cursor(0, scroll=False)
         self.scroll_to(y=0, animate=False, immediate=True)
         self.refresh()
@@ -175,7 +176,7 @@ class ConversationList(ScrollView, can_focus=True):
 
     def set_count(self, count: int) -> None:
         self._count = count
-        self._set_row_count(count)
+        set_virtual_size(self, Size(self.size.width, count))
         self.refresh()
 
     def reload(self, *, count: int | None = None) -> None:
@@ -188,7 +189,7 @@ class ConversationList(ScrollView, can_focus=True):
         shown = range(top, top + self.size.height)
         before = [self._cached(index) for index in shown]
         self._count = self._source.count() if count is None else count
-        self._set_row_count(self._count)
+        set_virtual_size(self, Size(self.size.width, self._count))
         # Just the rows on screen (and a few around): this runs in the frame that shows a
         # triage action, and scrolling on fetches the usual wider window when it needs to.
         self._fetch(max(0, top - RELOAD_MARGIN), self.size.height + 2 * RELOAD_MARGIN)
@@ -214,22 +215,6 @@ class ConversationList(ScrollView, can_focus=True):
         else:
             for index in changed:
                 self.refresh_line(index)
-
-    def _set_row_count(self, count: int) -> None:
-        """The virtual height is the row count. Setting ``virtual_size`` lays out the whole
-        screen; while the scrollbar stays as it is (shown, same width), only the scrollbar's
-        numbers change, and ``_scroll_update`` (what Textual's layout calls) does just that.
-        """
-        size = Size(self.size.width, count)
-        if size == self.virtual_size:
-            return
-        shown = self.show_vertical_scrollbar
-        self.set_reactive(ConversationList.virtual_size, size)
-        self._refresh_scrollbars()
-        if self.show_vertical_scrollbar == shown and shown:
-            self._scroll_update(size)
-        else:
-            self.refresh(layout=True)
 
     def _cached(self, index: int) -> ListItem | None:
         """The row at ``index`` if it is in the window already (no query)."""

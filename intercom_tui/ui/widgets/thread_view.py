@@ -41,6 +41,7 @@ from intercom_tui.ui.format import (
     filesize,
     time_ago,
 )
+from intercom_tui.ui.widgets.virtual_size import set_virtual_size
 
 #: Part types that record an event rather than carry a message: drawn as one muted line.
 SYSTEM_PART_TYPES = frozenset(
@@ -610,7 +611,7 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         self.refresh()
 
     def _update_virtual_size(self) -> None:
-        self.virtual_size = Size(max(self._widest, self._width), len(self._rows))
+        set_virtual_size(self, Size(max(self._widest, self._width), len(self._rows)))
 
     def _scroll_quietly(self, y: float) -> None:
         """Scroll for the layout's sake without touching the reader's pinned state."""
