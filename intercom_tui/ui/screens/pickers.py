@@ -177,8 +177,9 @@ class SnoozePicker(Dialog[int | None]):
         if self.is_mounted:
             self.query_one(Input).value = ""
             self.query_one("#snooze-error", Label).update("")
-            self.query_one(OptionList).set_options(self._options())
-            self.query_one(OptionList).highlighted = 0
+            options = self.query_one(OptionList)
+            options.set_options(self._options())
+            options.highlighted = 0
 
     def _options(self) -> list[Option]:
         return [
