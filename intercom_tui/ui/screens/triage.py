@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 
 
 class TriageScreen(Screen[None]):
+    #: The screen's own lines are its plain background, covered by its widgets. Without
+    #: this Textual re-renders them line by line after every dialog and screen switch
+    #: (~1 ms of the frame that shows a snoozed or tagged row at 120x36).
+    BLANK = True
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("t", "tags", "Tags", id="triage.tags"),
         Binding("a", "assign", "Assign", id="triage.assign"),
