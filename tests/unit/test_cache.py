@@ -9,7 +9,7 @@ import shutil
 import sqlite3
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -397,6 +397,50 @@ def test_a_stale_upsert_is_skipped_and_force_applies_it(cache: Cache) -> None:
     assert cache.get_row("1").state == "closed"  # type: ignore[union-attr]
     assert cache.upsert_conversations([conv(1, 100, state="snoozed")]) == 1  # same age: newer data
     assert cache.count(Filter(state="snoozed")) == 1 and cache.count(Filter(state="closed")) == 0
+
+
+def test_rewritten_rows_keep_every_view_and_the_search_index_exact(cache: Cache) -> None:
+    """Rows written over with other states, assignees, tags, sort keys and text: a write
+    sets only the columns and tag memberships that changed, and every view still matches."""
+    items, models = random_dataset(700, seed=5)
+    cache.upsert_conversations(items)
+    other_items, other_models = random_dataset(700, seed=6)
+    rng = random.Random(7)
+    for i in [rng.randrange(len(items)) for _ in range(1500)]:  # most rows several times
+        j = rng.randrange(len(other_items))
+        item, model = dict(other_items[j]), other_models[j]
+        if rng.random() < 0.3:  # only the tags change: no sort key, no text
+            item = {**items[i], "tags": other_items[j]["tags"]}
+            model = replace(models[i], tags=model.tags)
+        item["id"] = items[i]["id"]
+        items[i], models[i] = item, replace(model, id=models[i].id, rank=models[i].rank)
+        cache.upsert_conversations([item], force=True)
+    for f in FILTERS:
+        for sort in Sort:
+            want = expected(models, f, sort)
+            assert cache.count(f) == len(want), f
+            assert ids(cache.window(f, sort, 0, 900)) == want, (f, sort)
+    with cache.write_transaction() as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        if cache.has_fts:
+            table = schema.FTS_TABLE
+            conn.execute(f"INSERT INTO {table} ({table}) VALUES ('integrity-check')")
+
+
+def test_a_tag_toggle_writes_no_view_index(cache: Cache) -> None:
+    """Only ``tag_ids`` is set on the row: SQLite rewrites the entries of every index that
+    covers a column in an UPDATE's SET list, whether its value changed or not."""
+    cache.upsert_conversations([conv(1, 100, tags=("t1",), waiting=50)])
+    statements: list[str] = []
+    with cache.write_transaction() as conn:
+        conn.set_trace_callback(statements.append)
+        cache.upsert_conversations([conv(1, 100, tags=("t1", "t2"), waiting=50)], force=True)
+        conn.set_trace_callback(None)
+    updates = [s for s in statements if s.startswith("UPDATE conversations ")]
+    assert len(updates) == 1 and updates[0].startswith("UPDATE conversations SET tag_ids = ")
+    assert not [s for s in statements if "DELETE FROM conversation_tags" in s]  # t1 stays
+    assert cache.get_row("1").tag_ids == ("t1", "t2")  # type: ignore[union-attr]
+    assert ids(cache.window(Filter(tag_id="t2"), Sort.WAITING, 0, 5)) == ["1"]
 
 
 def test_state_counts_follow_every_write(cache: Cache) -> None:
