@@ -36,6 +36,10 @@ class ListItem(NamedTuple):
     tags: tuple[str, ...]
 
 
+#: Rows whose ``ListItem`` is kept; a screen of rows, a few times over.
+ITEM_MEMO = 1024
+
+
 class Directory:
     """Id -> name lookups, refreshed whenever sync brings new reference data."""
 
@@ -44,6 +48,8 @@ class Directory:
         self.teams: dict[str, Team] = {}
         self.tags: dict[str, Tag] = {}
         self.contacts: dict[str, Contact] = {}
+        # Each action and sync page re-reads the window, nearly all of it unchanged.
+        self._items: dict[ConversationRow, ListItem] = {}
 
     def load(
         self,
@@ -54,6 +60,7 @@ class Directory:
         contacts: Iterable[Contact] | None = None,
     ) -> None:
         """Replace the tables given; None leaves a table as it is (an empty list empties it)."""
+        self._items.clear()
         if admins is not None:
             self.admins = {a.id: a for a in admins}
         if teams is not None:
@@ -89,6 +96,14 @@ class Directory:
         return ""
 
     def item(self, row: ConversationRow) -> ListItem:
+        item = self._items.get(row)
+        if item is None:
+            if len(self._items) >= ITEM_MEMO:
+                self._items.clear()
+            item = self._items[row] = self._make_item(row)
+        return item
+
+    def _make_item(self, row: ConversationRow) -> ListItem:
         return ListItem(
             id=row.id,
             read=row.read,

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from intercom_tui.api.models import Tag
+from intercom_tui.api.models import Admin, Tag
 from intercom_tui.emulator.server import EmulatorServer
 from intercom_tui.render.html import first_line_preview
 from intercom_tui.service import actions as A
@@ -215,3 +215,23 @@ def test_directory_reload_with_an_empty_list_empties_that_table() -> None:
     assert directory.tag_name("1") == "Refund"
     directory.load(tags=[])
     assert directory.tags == {} and directory.tag_name("1") == "#1"
+
+
+def test_a_list_item_shows_the_names_loaded_after_it_was_made() -> None:
+    """Items are kept per row between window reads; new names must still reach the list."""
+    cache = Cache.memory()
+    try:
+        cache.upsert_conversations(
+            [{"id": "1", "state": "open", "updated_at": 5, "admin_assignee_id": "7",
+              "tags": {"type": "tag.list", "tags": [{"type": "tag", "id": "3", "name": "x"}]}}]
+        )  # fmt: skip
+        (row,) = cache.window(Filter(), Sort.UPDATED, 0, 1)
+    finally:
+        cache.close()
+    directory = Directory()
+    directory.load(tags=[Tag("3", "Refund")])
+    first = directory.item(row)
+    assert first.tags == ("Refund",) and first.assignee == "admin 7"
+    assert directory.item(row) is first
+    directory.load(tags=[Tag("3", "Refunds")], admins=[Admin("7", "Ada", "ada@x")])
+    assert directory.item(row).tags == ("Refunds",) and directory.item(row).assignee == "Ada"
