@@ -112,7 +112,8 @@ _VIEW_INDEXES = (
 
 #: Rows per state kept by triggers (a bulk load drops them and recounts), so the counts
 #: of Open/Snoozed/Closed/All cost one lookup instead of a walk over hundreds of thousands
-#: of index entries. Writers must UPSERT: INSERT OR REPLACE's implicit delete fires none.
+#: of index entries. Writers must INSERT, UPDATE or UPSERT: INSERT OR REPLACE's implicit
+#: delete fires none.
 _COUNT_TRIGGERS = (
     """CREATE TRIGGER conversations_count_insert AFTER INSERT ON conversations BEGIN
         INSERT INTO state_counts (state, n) VALUES (NEW.state, 1)
