@@ -329,7 +329,10 @@ class InboxApp(App[int]):
     def open_conversation(self, conversation_id: str, index: int | None = None) -> None:
         from intercom_tui.ui.screens.conversation import ConversationScreen
 
-        self.push_screen(ConversationScreen(conversation_id, index=index))
+        screen = ConversationScreen.shared(self)
+        screen.prepare(conversation_id, index=index)
+        if screen not in self.screen_stack:
+            self.push_screen(screen)
 
     def _persist_theme(self, theme: Theme) -> None:
         """Whatever picked the theme (palette, keys), remember it in config.toml."""

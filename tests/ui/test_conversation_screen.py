@@ -229,6 +229,59 @@ async def test_sidebar_folds_under_the_thread_when_narrow(service: InboxService)
         assert {"back", "step(1)", "help"} <= {hint.action for hint in bar.shown}
 
 
+async def test_the_screen_is_kept_and_shows_only_the_conversation_opened_next(
+    emulator: EmulatorServer, service: InboxService
+) -> None:
+    """One conversation screen for the session: opened again it must show the new
+    conversation from its first frame, never what the last one left behind."""
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        lst = app.screen.conversation_list  # type: ignore[attr-defined]
+        first = lst.item_at(0).id
+        await pilot.press("enter")
+        screen = conversation_screen(app)
+        thread = screen.query_one(ThreadView)
+        await settle(pilot, thread)
+        await pilot.press("s")  # the sidebar choice stays for the session
+        first_text = thread.text
+        await pilot.press("escape", "j")
+        assert isinstance(app.screen, InboxScreen)
+        second = lst.current_item.id
+        assert second != first
+        await pilot.press("enter")
+        assert app.screen is screen and screen.conversation_id == second
+        assert screen.conversation is not None and screen.conversation.id == second
+        header = str(screen.query_one("#conversation-header").content)  # type: ignore[attr-defined]
+        assert f"#{second}" in header and f"#{first}" not in header
+        await settle(pilot, thread)
+        words = first_words(emulator.workspace.conversation(second)["source"]["body"])
+        assert words and words in squashed(thread.text) and thread.text != first_text
+        assert not screen.query_one(Sidebar).display
+        assert [type(s) for s in app.screen_stack] == [InboxScreen, ConversationScreen]
+
+        app.open_conversation(first)  # as the palette's "open #ID" does, from this screen
+        await pilot.pause()
+        assert app.screen is screen and len(app.screen_stack) == 2
+        assert screen.conversation_id == first and screen.index is None
+
+
+async def test_a_kept_screen_follows_a_resize_made_while_it_was_away(
+    service: InboxService,
+) -> None:
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        screen = conversation_screen(app)
+        assert not screen.has_class("-narrow")
+        await pilot.press("escape")
+        await pilot.resize_terminal(80, 24)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is screen and screen.has_class("-narrow")
+        thread, sidebar = screen.query_one(ThreadView), screen.query_one(Sidebar)
+        assert sidebar.region.y >= thread.region.bottom and thread.region.width >= 78
+
+
 async def test_a_reply_on_the_server_appears_after_a_sync(
     emulator: EmulatorServer, service: InboxService
 ) -> None:

@@ -11,7 +11,7 @@ import asyncio
 import re
 from collections.abc import Awaitable
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -28,6 +28,7 @@ from intercom_tui.service.export import to_markdown
 from intercom_tui.service.inbox import ReferenceChanged, RowsChanged
 from intercom_tui.ui.format import author_kind
 from intercom_tui.ui.messages import ServiceEvent
+from intercom_tui.ui.screens.shared import shared_screen
 from intercom_tui.ui.screens.triage import TriageScreen
 from intercom_tui.ui.styles import CONVERSATION_CSS
 from intercom_tui.ui.widgets.key_bar import KeyBar
@@ -35,6 +36,8 @@ from intercom_tui.ui.widgets.sidebar import Sidebar
 from intercom_tui.ui.widgets.thread_view import ThreadView
 
 if TYPE_CHECKING:
+    from textual.app import App
+
     from intercom_tui.ui.screens.inbox import InboxScreen
 
 #: Below this width the sidebar moves under the thread.
@@ -55,11 +58,38 @@ class ConversationScreen(TriageScreen):
         Binding("R", "refresh", "Refresh", show=False, id="conversation.refresh"),
     ]
 
-    def __init__(self, conversation_id: str, *, index: int | None = None) -> None:
+    def __init__(self, conversation_id: str = "", *, index: int | None = None) -> None:
+        """``index``: the conversation's row in the list below, for ``]``/``[``.
+
+        The app keeps one of these (``shared``) and ``prepare``s it for each conversation.
+        """
         super().__init__(id="conversation")
         self.conversation_id = conversation_id
         self.index = index
         self.conversation: Conversation | None = None
+        self._to_load = bool(conversation_id)
+        self._composed = False  # its widgets exist (``load`` needs them)
+
+    @classmethod
+    def shared(cls, app: App[Any]) -> ConversationScreen:
+        """The app's one conversation screen (``ui/screens/shared.py``). Made each time,
+        an open took ~25 ms, ~10 of them composing and mounting the same widgets again,
+        and going back removed it in the frame that shows the inbox."""
+        return shared_screen(app, cls)
+
+    def prepare(self, conversation_id: str, *, index: int | None = None) -> None:
+        """Show ``conversation_id``: at once if this screen was shown before (so it is
+        ready when pushed again, never showing the last one), else once it is mounted."""
+        self.conversation = None
+        self.conversation_id, self.index = conversation_id, index
+        self._to_load = True
+        self._load_prepared()
+
+    def _load_prepared(self) -> None:
+        if self._to_load and self._composed:
+            self._to_load = False
+            self.set_class(self.app.size.width < NARROW, "-narrow")
+            self.load(self.conversation_id)
 
     def compose(self) -> ComposeResult:
         yield Static(id="conversation-header")
@@ -70,10 +100,10 @@ class ConversationScreen(TriageScreen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        # The app's width: the screen has no size before its first layout, and a wrong
-        # guess restyled every node twice before the first frame.
-        self.set_class(self.app.size.width < NARROW, "-narrow")
-        self.load(self.conversation_id)
+        # The app's width (in ``_load_prepared``): the screen has no size before its first
+        # layout, and a wrong guess restyled every node twice before the first frame.
+        self._composed = True
+        self._load_prepared()
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW, "-narrow")
