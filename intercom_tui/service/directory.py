@@ -60,7 +60,6 @@ class Directory:
         contacts: Iterable[Contact] | None = None,
     ) -> None:
         """Replace the tables given; None leaves a table as it is (an empty list empties it)."""
-        self._items.clear()
         if admins is not None:
             self.admins = {a.id: a for a in admins}
         if teams is not None:
@@ -69,6 +68,9 @@ class Directory:
             self.tags = {t.id: t for t in tags}
         if contacts is not None:
             self.contacts = {c.id: c for c in contacts}
+        # A new memo after the new names: an item being made from the old ones meanwhile
+        # (a filter's worker thread) lands in the memo that is dropped here.
+        self._items = {}
 
     # NameResolver protocol used by the thread view and sidebar.
     def admin_name(self, admin_id: str | None) -> str | None:
@@ -96,11 +98,12 @@ class Directory:
         return ""
 
     def item(self, row: ConversationRow) -> ListItem:
-        item = self._items.get(row)
+        items = self._items  # before any name is read: see ``load``
+        item = items.get(row)
         if item is None:
-            if len(self._items) >= ITEM_MEMO:
-                self._items.clear()
-            item = self._items[row] = self._make_item(row)
+            if len(items) >= ITEM_MEMO:
+                items.clear()
+            item = items[row] = self._make_item(row)
         return item
 
     def _make_item(self, row: ConversationRow) -> ListItem:

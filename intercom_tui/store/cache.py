@@ -181,8 +181,8 @@ _COLUMNS = (
     " team_assignee_id, waiting_since, wait_rank, snoozed_until, title, preview,"
     " contact_name, contact_id, tag_ids"
 )
-#: An UPSERT, so the state-count triggers see an update (REPLACE would skip the delete).
 _COLUMN_NAMES = tuple(_COLUMNS.replace(" ", "").split(","))
+#: An UPSERT, so the state-count triggers see an update (REPLACE would skip the delete).
 _UPSERT_CONVERSATION = (
     f"INSERT INTO conversations ({_COLUMNS}) VALUES ({', '.join('?' * len(_COLUMN_NAMES))})"
     " ON CONFLICT (rid) DO UPDATE SET "

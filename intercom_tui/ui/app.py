@@ -330,8 +330,13 @@ class InboxApp(App[int]):
         from intercom_tui.ui.screens.conversation import ConversationScreen
 
         screen = ConversationScreen.shared(self)
+        if screen in self.screen_stack and screen is not self.screen:
+            # Under a reply or a dialog (the palette's "open #ID"): one more screen on top,
+            # so going back returns to what was open, untouched.
+            self.push_screen(ConversationScreen(conversation_id, index=index))
+            return
         screen.prepare(conversation_id, index=index)
-        if screen not in self.screen_stack:
+        if screen is not self.screen:
             self.push_screen(screen)
 
     def _persist_theme(self, theme: Theme) -> None:

@@ -14,9 +14,9 @@ from intercom_tui.api.models import Admin, Tag
 from intercom_tui.emulator.server import EmulatorServer
 from intercom_tui.render.html import first_line_preview
 from intercom_tui.service import actions as A
-from intercom_tui.service.directory import Directory
+from intercom_tui.service.directory import Directory, ListItem
 from intercom_tui.service.views import View
-from intercom_tui.store.cache import Cache, Filter, Sort
+from intercom_tui.store.cache import Cache, ConversationRow, Filter, Sort
 from tests.conftest import TOKEN
 from tests.service.support import HOSTILE, HOSTILE_WORDS, UNSAFE, Env, hostile_workspace
 
@@ -235,3 +235,29 @@ def test_a_list_item_shows_the_names_loaded_after_it_was_made() -> None:
     assert directory.item(row) is first
     directory.load(tags=[Tag("3", "Refunds")], admins=[Admin("7", "Ada", "ada@x")])
     assert directory.item(row).tags == ("Refunds",) and directory.item(row).assignee == "Ada"
+
+
+def test_an_item_made_while_new_names_load_is_not_kept() -> None:
+    """A filter's worker thread may be making an item from the old names while the first
+    sync loads new ones: that item may show once, but must not be kept."""
+    cache = Cache.memory()
+    try:
+        cache.upsert_conversations(
+            [{"id": "1", "state": "open", "updated_at": 5, "admin_assignee_id": "7"}]
+        )
+        (row,) = cache.window(Filter(), Sort.UPDATED, 0, 1)
+    finally:
+        cache.close()
+    directory = Directory()
+    directory.load(admins=[Admin("7", "Old name")])
+    make = directory._make_item
+
+    def racing(row: ConversationRow) -> ListItem:
+        item = make(row)
+        directory.load(admins=[Admin("7", "New name")])
+        return item
+
+    directory._make_item = racing  # type: ignore[method-assign]
+    assert directory.item(row).assignee == "Old name"
+    directory._make_item = make  # type: ignore[method-assign]
+    assert directory.item(row).assignee == "New name"

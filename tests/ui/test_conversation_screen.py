@@ -9,6 +9,7 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import Static
 
+from intercom_tui.emulator.faults import Fault
 from intercom_tui.emulator.server import EmulatorServer
 from intercom_tui.service.inbox import InboxService, ReferenceChanged
 from intercom_tui.ui.app import InboxApp
@@ -280,6 +281,90 @@ async def test_a_kept_screen_follows_a_resize_made_while_it_was_away(
         assert app.screen is screen and screen.has_class("-narrow")
         thread, sidebar = screen.query_one(ThreadView), screen.query_one(Sidebar)
         assert sidebar.region.y >= thread.region.bottom and thread.region.width >= 78
+
+
+async def test_a_conversation_not_cached_shows_no_sidebar_of_the_last_one(
+    service: InboxService,
+) -> None:
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        screen = conversation_screen(app)
+        sidebar = screen.query_one(Sidebar)
+        await app.workers.wait_for_complete()
+        assert sidebar.text
+        await pilot.press("escape")
+        app.open_conversation("987654321")  # in no cache, and a 404 on the server
+        await pilot.pause()
+        assert app.screen is screen and sidebar.text == ""
+        await app.workers.wait_for_complete()
+        header = str(screen.query_one("#conversation-header").content)  # type: ignore[attr-defined]
+        assert "no longer exists" in header and sidebar.text == ""
+
+
+async def test_the_sidebar_of_the_next_conversation_starts_at_its_top(
+    service: InboxService,
+) -> None:
+    app = make_app(service)
+    async with app.run_test(size=(120, 16)) as pilot:
+        await pilot.press("enter")
+        screen = conversation_screen(app)
+        sidebar = screen.query_one(Sidebar)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        sidebar.scroll_to(y=sidebar.max_scroll_y, animate=False, immediate=True)
+        assert sidebar.scroll_y > 0
+        await pilot.press("escape", "j", "enter")
+        await pilot.pause()
+        assert app.screen is screen and sidebar.scroll_y == 0
+
+
+async def test_going_back_stops_the_fetch_of_the_conversation_left(
+    emulator: EmulatorServer, service: InboxService
+) -> None:
+    """The screen is kept, so Textual does not cancel its workers when it is popped."""
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        emulator.faults.add(Fault(kind="latency", method="GET", path=r"^/conversations/\d+$",
+                                  delay=2.0))  # fmt: skip
+        await pilot.press("enter")
+        screen = conversation_screen(app)
+        await pilot.pause()
+        fetches = [w for w in app.workers if w.group == "thread" and w.node is screen]
+        assert fetches and all(w.is_running for w in fetches)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert all(w.is_cancelled for w in fetches)
+        assert not app._notifications  # no "Showing the cached copy" on the inbox
+
+
+async def test_open_from_the_palette_over_a_reply_leaves_the_reply_as_it_was(
+    service: InboxService,
+) -> None:
+    app = make_app(service)
+    async with app.run_test(size=SIZE) as pilot:
+        lst = app.screen.conversation_list  # type: ignore[attr-defined]
+        first, other = lst.item_at(0).id, lst.item_at(3).id
+        await pilot.press("enter")
+        screen = conversation_screen(app)
+        await pilot.press("r")
+        compose = app.screen
+        await pilot.press("ctrl+p")
+        await pilot.press(*f"#{other}", "enter")
+        await pilot.pause()
+        top = conversation_screen(app)
+        assert top is not screen and top.conversation_id == other
+        assert app.screen_stack[-2] is compose and screen.conversation_id == first
+        await pilot.press("escape")
+        assert app.screen is compose
+
+        await pilot.press("escape")  # nothing typed: the reply closes without asking
+        assert app.screen is screen
+        await pilot.press("ctrl+p")
+        await pilot.press(*f"#{other}", "enter")
+        await pilot.pause()
+        assert app.screen is screen and screen.conversation_id == other
+        assert len(app.screen_stack) == 2
 
 
 async def test_a_reply_on_the_server_appears_after_a_sync(

@@ -63,7 +63,7 @@ class ConversationScreen(TriageScreen):
 
         The app keeps one of these (``shared``) and ``prepare``s it for each conversation.
         """
-        super().__init__(id="conversation")
+        super().__init__()  # no id: a second one may stand over a reply
         self.conversation_id = conversation_id
         self.index = index
         self.conversation: Conversation | None = None
@@ -117,6 +117,7 @@ class ConversationScreen(TriageScreen):
             self._show(cached, replace=True)
         else:
             thread.clear()
+            self.query_one(Sidebar).clear()
             loading = f"Loading #{clean_line(conversation_id, 30)}…"
             self._header_text(Content.styled(loading, "dim"))
         thread.focus()
@@ -212,6 +213,14 @@ class ConversationScreen(TriageScreen):
 
     def action_back(self) -> None:
         self.dismiss(None)
+
+    def on_screen_suspend(self) -> None:
+        """Gone back (a dialog or a reply over it keeps it in the stack): this screen is
+        kept, so Textual does not cancel its workers; a fetch for a conversation no longer
+        shown must not report on the inbox, nor prefetch for it."""
+        if self not in self.app.screen_stack:
+            self.workers.cancel_group(self, "thread")
+            self.workers.cancel_group(self, "prefetch")
 
     def _inbox(self) -> InboxScreen | None:
         from intercom_tui.ui.screens.inbox import InboxScreen

@@ -221,7 +221,8 @@ class Sidebar(ScrollView):
         """``clock`` gives "now" for relative times (fix it for snapshots)."""
         super().__init__(name=name, id=id, classes=classes)
         self._clock = clock
-        self._sections = {key: SidebarSection(key, title) for key, title, _rows in SECTIONS}
+        self._sections = _empty_sections()
+        self._shown_id: str | None = None
         self._layouts: dict[tuple[int, bool], list[Content]] = {}
         self._shape: tuple[int, bool] | None = None  # (width, narrow) of what is drawn
         self._lines: list[Content] = []
@@ -237,15 +238,27 @@ class Sidebar(ScrollView):
         return self._sections[key]
 
     def show(self, conversation: Conversation, *, names: NameResolver) -> None:
-        """Show ``conversation``; sections without content are left out."""
+        """Show ``conversation``; sections without content are left out. Another
+        conversation than the one shown starts at the top."""
         build = _Builder(conversation, names, self._clock())
-        self._sections = {
+        sections = {
             key: SidebarSection(key, title, tuple(r for r in rows(build) if r is not None))
             for key, title, rows in SECTIONS
         }
+        self._replace(sections, conversation.id)
+
+    def clear(self) -> None:
+        """Show nothing (a conversation not in the cache yet)."""
+        self._replace(_empty_sections(), None)
+
+    def _replace(self, sections: dict[str, SidebarSection], shown_id: str | None) -> None:
+        self._sections = sections
         self._layouts.clear()
         self._shape = None
         self._laid_out()
+        if shown_id != self._shown_id:
+            self._shown_id = shown_id
+            self.scroll_to(y=0, animate=False, immediate=True, force=True)
         self.refresh()
 
     # ------------------------------------------------------------------ layout
@@ -318,6 +331,10 @@ class Sidebar(ScrollView):
 
     def on_resize(self, _event: events.Resize) -> None:
         self._laid_out()
+
+
+def _empty_sections() -> dict[str, SidebarSection]:
+    return {key: SidebarSection(key, title) for key, title, _rows in SECTIONS}
 
 
 def _layout(sections: Sequence[SidebarSection], width: int, narrow: bool) -> list[Content]:
