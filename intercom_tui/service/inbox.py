@@ -124,6 +124,7 @@ class InboxService:
         self._sleep = sleep
         self._wake = asyncio.Event()
         self._sync: SyncEngine | None = None
+        self._making_client: asyncio.Future[None] | None = None
         self.reload_directory()
         self.views: list[View] = self._build_views()
 
@@ -162,9 +163,16 @@ class InboxService:
 
     async def _ready_client(self) -> None:
         """Make the client in a worker thread if it is not made yet: the event loop (the
-        UI) must not stop for the ~100 ms, nor for a warm-up thread making it already."""
-        if self.connection is not None and self.connection.client is None:
-            await asyncio.to_thread(self.prepare_client)
+        UI) must not stop for the ~100 ms. The fetch, the sync and the outbox all ask at
+        start; they wait for one thread rather than hold one each while it works."""
+        if self.connection is None or self.connection.client is not None:
+            return
+        making = self._making_client
+        if making is None or making.done() or making.get_loop() is not asyncio.get_running_loop():
+            making = self._making_client = asyncio.ensure_future(
+                asyncio.to_thread(self.prepare_client)
+            )
+        await asyncio.shield(making)  # one caller cancelled must not cancel the others
 
     async def aclose(self) -> None:
         """Close the HTTP client; the next network call (in any loop) makes a new one."""

@@ -26,7 +26,7 @@ from intercom_tui.emulator.faults import Fault
 from intercom_tui.emulator.server import EmulatorServer
 from intercom_tui.emulator.workspace import Workspace
 from intercom_tui.service import actions as A
-from intercom_tui.service.inbox import ReferenceChanged, RowsChanged
+from intercom_tui.service.inbox import Connection, InboxService, ReferenceChanged, RowsChanged
 from intercom_tui.service.sync import (
     META_CURSOR,
     META_WATERMARK,
@@ -428,3 +428,27 @@ async def test_create_tag_caches_it_and_adds_its_view(synced: Env) -> None:
     assert any(v.key == f"tag:{tag.id}" for v in env.svc.views)
     assert ReferenceChanged() in env.events
     assert (await env.svc.create_tag("needs qa")).id == tag.id  # Intercom matches names
+
+
+async def test_callers_waiting_for_the_http_client_share_one_thread(
+    emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    """The fetch, the sync and the outbox all ask for the client at start: one worker
+    thread makes it and the others wait for it, rather than each holding a thread."""
+    cache = Cache.open(tmp_path / "cache.sqlite3")
+    service = InboxService(cache, Connection(emulator.url, TOKEN))
+    made: list[int] = []
+    prepare = service.prepare_client
+
+    def counted() -> None:
+        made.append(1)
+        prepare()
+
+    service.prepare_client = counted  # type: ignore[method-assign]
+    try:
+        await asyncio.gather(*(service._ready_client() for _ in range(4)))
+        assert made == [1]
+        assert (await service.client.me()).admin.id  # and that one client works
+    finally:
+        await service.aclose()
+        cache.close()
