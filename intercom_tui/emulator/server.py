@@ -451,6 +451,16 @@ class EmulatorServer:
         return f"http://{host}:{self.port}"
 
     @property
+    def open_connections(self) -> int:
+        """Client connections still open. A request is logged when it is answered, so once
+        a client's connections are closed, everything it sent is in ``requests``."""
+        httpd = self._httpd
+        if httpd is None:
+            return 0
+        with httpd.connections_lock:
+            return len(httpd.connections)
+
+    @property
     def requests(self) -> list[RequestRecord]:
         """Every API request so far, oldest first (a copy)."""
         with self._records_lock:

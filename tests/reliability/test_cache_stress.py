@@ -122,6 +122,9 @@ def test_a_sync_killed_mid_walk_resumes_from_its_cursor(conversations: int, late
         # Page N is stored while N+1 is fetched: with the 4th request done, 1 and 2 are in.
         wait_until("four pages", lambda: len(list_requests(server)) >= 4)
         kill(syncing)
+        # Its last request, delayed by the latency fault, is logged once answered: not
+        # after the resumed walk's first.
+        wait_until("the killed walk's connection to close", lambda: not server.open_connections)
         path = cache_path_for(server.url, known_workspace(profile_key("default", server.url)))
         assert integrity(path) == ["ok"]
         cache = reopened(path)
