@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
+from collections.abc import AsyncIterator
 from typing import Any
 
 from textual.pilot import Pilot
@@ -27,6 +29,17 @@ def conversation_screen(app: InboxApp) -> ConversationScreen:
     screen = app.screen
     assert isinstance(screen, ConversationScreen)
     return screen
+
+
+@contextlib.asynccontextmanager
+async def first_row_opened(
+    service: InboxService, size: tuple[int, int] = SIZE
+) -> AsyncIterator[tuple[InboxApp, Pilot, ConversationScreen]]:
+    """The app with the inbox's first row opened (``enter``)."""
+    app = make_app(service)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("enter")
+        yield app, pilot, conversation_screen(app)
 
 
 def inbox(app: InboxApp) -> InboxScreen:
@@ -269,10 +282,7 @@ async def test_the_screen_is_kept_and_shows_only_the_conversation_opened_next(
 async def test_a_kept_screen_follows_a_resize_made_while_it_was_away(
     service: InboxService,
 ) -> None:
-    app = make_app(service)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter")
-        screen = conversation_screen(app)
+    async with first_row_opened(service) as (app, pilot, screen):
         assert not screen.has_class("-narrow")
         await pilot.press("escape")
         await pilot.resize_terminal(80, 24)
@@ -286,10 +296,7 @@ async def test_a_kept_screen_follows_a_resize_made_while_it_was_away(
 async def test_a_conversation_not_cached_shows_no_sidebar_of_the_last_one(
     service: InboxService,
 ) -> None:
-    app = make_app(service)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter")
-        screen = conversation_screen(app)
+    async with first_row_opened(service) as (app, pilot, screen):
         sidebar = screen.query_one(Sidebar)
         await app.workers.wait_for_complete()
         assert sidebar.text
@@ -305,10 +312,7 @@ async def test_a_conversation_not_cached_shows_no_sidebar_of_the_last_one(
 async def test_the_sidebar_of_the_next_conversation_starts_at_its_top(
     service: InboxService,
 ) -> None:
-    app = make_app(service)
-    async with app.run_test(size=(120, 16)) as pilot:
-        await pilot.press("enter")
-        screen = conversation_screen(app)
+    async with first_row_opened(service, (120, 16)) as (app, pilot, screen):
         sidebar = screen.query_one(Sidebar)
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -323,12 +327,9 @@ async def test_going_back_stops_the_fetch_of_the_conversation_left(
     emulator: EmulatorServer, service: InboxService
 ) -> None:
     """The screen is kept, so Textual does not cancel its workers when it is popped."""
-    app = make_app(service)
-    async with app.run_test(size=SIZE) as pilot:
-        emulator.faults.add(Fault(kind="latency", method="GET", path=r"^/conversations/\d+$",
-                                  delay=2.0))  # fmt: skip
-        await pilot.press("enter")
-        screen = conversation_screen(app)
+    fetch = Fault(kind="latency", method="GET", path=r"^/conversations/\d+$", delay=2.0)
+    emulator.faults.add(fetch)
+    async with first_row_opened(service) as (app, pilot, screen):
         await pilot.pause()
         fetches = [w for w in app.workers if w.group == "thread" and w.node is screen]
         assert fetches and all(w.is_running for w in fetches)
