@@ -1100,7 +1100,7 @@ class Cache:
                     continue
                 rid = old[0]
                 self._reindex(conn, rid, (*old[2:], self._bodies(conn, rid)), None)
-                _delete_tags(conn, rid, old[1])
+                _delete_tags(conn, rid, json.loads(old[1]))
                 for table in ("conversations", "conversation_json", "threads"):
                     conn.execute(f"DELETE FROM {table} WHERE rid = ?", (rid,))
                 deleted += 1
@@ -1290,10 +1290,7 @@ def _write_tags(
         before = json.loads(old[_TAG_IDS])
         if all(old[i] == new[i] for i in _TAG_SORT_KEYS):
             keep = set(before) & set(tag_ids)
-        gone = [t for t in before if t not in keep]
-        conn.executemany(
-            "DELETE FROM conversation_tags WHERE tag_id = ? AND rid = ?", [(t, rid) for t in gone]
-        )
+        _delete_tags(conn, rid, (t for t in before if t not in keep))
     updated_at, wait_rank, priority = (new[i] for i in _TAG_SORT_KEYS)
     conn.executemany(
         "INSERT INTO conversation_tags (tag_id, rid, updated_at, wait_rank, priority)"
@@ -1302,11 +1299,10 @@ def _write_tags(
     )
 
 
-def _delete_tags(conn: sqlite3.Connection, rid: int, tag_ids: str) -> None:
+def _delete_tags(conn: sqlite3.Connection, rid: int, tag_ids: Iterable[str]) -> None:
     """Remove a row's tag memberships by primary key (its tag_ids column lists them)."""
     conn.executemany(
-        "DELETE FROM conversation_tags WHERE tag_id = ? AND rid = ?",
-        [(t, rid) for t in json.loads(tag_ids)],
+        "DELETE FROM conversation_tags WHERE tag_id = ? AND rid = ?", [(t, rid) for t in tag_ids]
     )
 
 
