@@ -248,12 +248,9 @@ async def test_the_screen_is_kept_and_shows_only_the_conversation_opened_next(
 ) -> None:
     """One conversation screen for the session: opened again it must show the new
     conversation from its first frame, never what the last one left behind."""
-    app = make_app(service)
-    async with app.run_test(size=SIZE) as pilot:
-        lst = app.screen.conversation_list  # type: ignore[attr-defined]
-        first = lst.item_at(0).id
-        await pilot.press("enter")
-        screen = conversation_screen(app)
+    async with first_row_opened(service) as (app, pilot, screen):
+        lst = inbox(app).conversation_list
+        first = screen.conversation_id
         thread = screen.query_one(ThreadView)
         await settle(pilot, thread)
         await pilot.press("s")  # the sidebar choice stays for the session
@@ -342,12 +339,8 @@ async def test_going_back_stops_the_fetch_of_the_conversation_left(
 async def test_open_from_the_palette_over_a_reply_leaves_the_reply_as_it_was(
     service: InboxService,
 ) -> None:
-    app = make_app(service)
-    async with app.run_test(size=SIZE) as pilot:
-        lst = app.screen.conversation_list  # type: ignore[attr-defined]
-        first, other = lst.item_at(0).id, lst.item_at(3).id
-        await pilot.press("enter")
-        screen = conversation_screen(app)
+    async with first_row_opened(service) as (app, pilot, screen):
+        first, other = screen.conversation_id, inbox(app).conversation_list.item_at(3).id
         await pilot.press("r")
         compose = app.screen
         await pilot.press("ctrl+p")

@@ -239,9 +239,8 @@ class ConversationScreen(TriageScreen):
         if found is None:
             self.notify("No more conversations in this view." if step > 0 else "At the top.")
             return
-        self.conversation = None
-        self.conversation_id, self.index = found
-        self.load(self.conversation_id)
+        conversation_id, index = found
+        self.prepare(conversation_id, index=index)
 
     def action_toggle_sidebar(self) -> None:
         sidebar = self.query_one(Sidebar)
