@@ -41,7 +41,8 @@ def test_the_first_frame_path_imports_none_of_the_later_modules() -> None:
     script = (
         "import json, sys\n"
         + "".join(f"import {name}\n" for name in FIRST_FRAME)
-        + "print(json.dumps(sorted(sys.modules)))\n"
+        # Loaded modules only: ``intercom_tui.api`` blocks one of httpx's with None.
+        + "print(json.dumps(sorted(name for name, module in sys.modules.items() if module)))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
@@ -64,3 +65,21 @@ def test_the_conversation_models_still_come_from_api_models() -> None:
         assert "NoSuchModel" in str(exc)
     else:  # pragma: no cover - a failure message
         raise AssertionError("an unknown name must raise AttributeError")
+
+
+def test_the_http_client_does_not_load_the_httpx_command_line_tool() -> None:
+    """httpx imports its CLI (click, pygments, rich.progress: ~25 ms) when click is
+    installed, as it is in the dev environment; the client keeps it out."""
+    script = (
+        "import json, sys\n"
+        "import intercom_tui.api.client, httpx\n"
+        "loaded = sorted(name for name, module in sys.modules.items() if module)\n"
+        "print(json.dumps([loaded, callable(httpx.main)]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    loaded, has_main = json.loads(done.stdout)
+    tool = [m for m in loaded if m.split(".")[0] in {"click", "pygments"} or m == "httpx._main"]
+    assert tool == []
+    assert has_main  # httpx still defines ``main`` (the one that says what is missing)
