@@ -21,6 +21,7 @@ from urllib.parse import quote
 import httpx
 
 from intercom_tui import __version__
+from intercom_tui.api.conversations import conversation_from_api, conversation_path
 from intercom_tui.api.errors import (
     AmbiguousWriteError,
     ApiError,
@@ -28,6 +29,7 @@ from intercom_tui.api.errors import (
     NetworkError,
     ServerError,
     TruncatedResponseError,
+    build_checked,
     error_from_response,
     sanitize,
 )
@@ -63,8 +65,6 @@ _NOT_SENT = (
     httpx.UnsupportedProtocol,
     httpx.LocalProtocolError,
 )
-#: Errors a model's ``from_api`` can raise on a body of the wrong shape.
-_SHAPE_ERRORS = (TypeError, ValueError, AttributeError, KeyError, ArithmeticError)
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 
@@ -180,15 +180,15 @@ class IntercomClient:
 
     async def list_admins(self) -> list[Admin]:
         data = await self._call("GET", "/admins", dict, expect={"admins": list})
-        return self._build("GET", "/admins", lambda: _each(Admin.from_api, data["admins"]))
+        return build_checked("GET", "/admins", lambda: _each(Admin.from_api, data["admins"]))
 
     async def list_teams(self) -> list[Team]:
         data = await self._call("GET", "/teams", dict, expect={"teams": list})
-        return self._build("GET", "/teams", lambda: _each(Team.from_api, data["teams"]))
+        return build_checked("GET", "/teams", lambda: _each(Team.from_api, data["teams"]))
 
     async def list_tags(self) -> list[Tag]:
         data = await self._call("GET", "/tags", dict, expect={"data": list})
-        return self._build("GET", "/tags", lambda: _each(Tag.from_api, data["data"]))
+        return build_checked("GET", "/tags", lambda: _each(Tag.from_api, data["data"]))
 
     async def create_tag(self, name: str) -> Tag:
         """Create a tag (Intercom returns the existing one for a known name, so retry is safe)."""
@@ -201,7 +201,7 @@ class IntercomClient:
     ) -> tuple[list[Contact], str | None]:
         params = _page_params(per_page, starting_after)
         data = await self._call("GET", "/contacts", dict, params=params, expect={"data": list})
-        contacts = self._build("GET", "/contacts", lambda: _each(Contact.from_api, data["data"]))
+        contacts = build_checked("GET", "/contacts", lambda: _each(Contact.from_api, data["data"]))
         return contacts, next_cursor(data)
 
     async def iter_contacts(self, per_page: int = MAX_PER_PAGE) -> AsyncIterator[list[Contact]]:
@@ -271,11 +271,13 @@ class IntercomClient:
     async def get_conversation(self, conversation_id: str | int) -> Conversation:
         """One conversation with its parts, bodies as HTML (we render them ourselves)."""
         data = await self.get_conversation_raw(conversation_id)
-        return self._build("GET", _conv_path(conversation_id), lambda: Conversation.from_api(data))
+        return conversation_from_api(data, conversation_id)
 
     async def get_conversation_raw(self, conversation_id: str | int) -> JSON:
         """The conversation JSON exactly as Intercom sent it (what the cache stores)."""
-        return await self._call("GET", _conv_path(conversation_id), dict, expect={"id": (str, int)})
+        return await self._call(
+            "GET", conversation_path(conversation_id), dict, expect={"id": (str, int)}
+        )
 
     # --- conversations: idempotent writes --------------------------------------------------
 
@@ -298,7 +300,7 @@ class IntercomClient:
             body["custom_attributes"] = custom_attributes
         if not body:
             raise ValueError("update_conversation needs at least one field to change")
-        return await self._conversation_call("PUT", _conv_path(conversation_id), body)
+        return await self._conversation_call("PUT", conversation_path(conversation_id), body)
 
     async def mark_read(self, conversation_id: str | int, read: bool = True) -> Conversation:
         return await self.update_conversation(conversation_id, read=read)
@@ -352,7 +354,7 @@ class IntercomClient:
     ) -> Tag:
         return await self._call(
             "POST",
-            f"{_conv_path(conversation_id)}/tags",
+            f"{conversation_path(conversation_id)}/tags",
             Tag.from_api,
             json={"id": str(tag_id), "admin_id": str(admin_id)},
             expect={"id": (str, int)},
@@ -363,7 +365,7 @@ class IntercomClient:
     ) -> Tag:
         return await self._call(
             "DELETE",
-            f"{_conv_path(conversation_id)}/tags/{_seg(tag_id)}",
+            f"{conversation_path(conversation_id)}/tags/{_seg(tag_id)}",
             Tag.from_api,
             json={"admin_id": str(admin_id)},
             expect={"id": (str, int)},
@@ -399,7 +401,7 @@ class IntercomClient:
         since = int(time.time()) - REPLY_CLOCK_SKEW
         try:
             return await self._conversation_call(
-                "POST", f"{_conv_path(conversation_id)}/reply", payload, idempotent=False
+                "POST", f"{conversation_path(conversation_id)}/reply", payload, idempotent=False
             )
         except AmbiguousWriteError as unsure:
             try:
@@ -457,7 +459,7 @@ class IntercomClient:
         """``POST /conversations/{id}/parts``: close, open, snooze, assign (same end state
         when applied twice, so retried)."""
         return await self._conversation_call(
-            "POST", f"{_conv_path(conversation_id)}/parts", payload
+            "POST", f"{conversation_path(conversation_id)}/parts", payload
         )
 
     async def _conversation_call(
@@ -498,20 +500,11 @@ class IntercomClient:
                     raise BadResponseError(
                         f"an answer without a valid {key!r}", method=method, path=path
                     )
-            return self._build(method, path, lambda: parse(data))
+            return build_checked(method, path, lambda: parse(data))
         except BadResponseError as bad:
             if idempotent:
                 raise
             raise _ambiguous(bad) from bad
-
-    def _build(self, method: str, path: str, build: Callable[[], T]) -> T:
-        """Run a model constructor, turning any shape surprise into ``BadResponseError``."""
-        try:
-            return build()
-        except _SHAPE_ERRORS as exc:
-            raise BadResponseError(
-                f"an answer of unexpected shape ({type(exc).__name__})", method=method, path=path
-            ) from exc
 
     async def _walk(
         self,
@@ -694,10 +687,6 @@ def _plain(body: str) -> str:
 def _seg(value: str | int) -> str:
     """One path segment; ids come from the API and are untrusted (``../`` must not escape)."""
     return quote(str(value), safe="")
-
-
-def _conv_path(conversation_id: str | int) -> str:
-    return f"/conversations/{_seg(conversation_id)}"
 
 
 def _page_params(per_page: int, starting_after: str | None) -> JSON:

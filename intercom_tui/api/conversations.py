@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, NamedTuple
+from urllib.parse import quote
 
+from intercom_tui.api.errors import build_checked
 from intercom_tui.api.models import (
     EMPTY,
     JSON,
@@ -233,3 +235,15 @@ class Page(NamedTuple):
     @property
     def conversations(self) -> list[Conversation]:
         return [Conversation.from_api(c) for c in self.items]
+
+
+def conversation_path(conversation_id: str | int) -> str:
+    """``/conversations/{id}``: ids are untrusted, so ``../`` must not escape the path."""
+    return f"/conversations/{quote(str(conversation_id), safe='')}"
+
+
+def conversation_from_api(data: JSON, conversation_id: str | int) -> Conversation:
+    """The model of ``GET /conversations/{id}``'s answer; a body of the wrong shape is a
+    ``BadResponseError``, as from the client."""
+    path = conversation_path(conversation_id)
+    return build_checked("GET", path, lambda: Conversation.from_api(data))

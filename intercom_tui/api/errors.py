@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterable, Mapping
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, NamedTuple, TypeVar
 
 #: Longest piece of server-provided text we ever quote in a message.
 MAX_QUOTE = 200
@@ -374,3 +374,21 @@ def _subject(path: str, errors: tuple[ErrorDetail, ...]) -> str:
 
 def _seconds(delay: float) -> str:
     return f"{max(1, round(delay))} s"
+
+
+T = TypeVar("T")
+#: Errors a model's ``from_api`` can raise on a body of the wrong shape.
+SHAPE_ERRORS = (TypeError, ValueError, AttributeError, KeyError, ArithmeticError)
+
+
+def build_checked(method: str, path: str, build: Callable[[], T]) -> T:
+    """Run a model constructor, turning any shape surprise into ``BadResponseError``.
+
+    Here, not in the client: a conversation fetched by the start-up prefetch is built in
+    the UI's process, which must not import httpx for it."""
+    try:
+        return build()
+    except SHAPE_ERRORS as exc:
+        raise BadResponseError(
+            f"an answer of unexpected shape ({type(exc).__name__})", method=method, path=path
+        ) from exc
