@@ -7,7 +7,6 @@ pay for httpx or the emulator before its first frame.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gc
 import sys
 from collections.abc import Sequence
@@ -184,7 +183,7 @@ def run_app(args: argparse.Namespace) -> int:
     if args.demo:
         server, settings, opts = _start_demo(settings)
     else:
-        opts = _options(args)
+        opts = _options(args, prefetch=args.open)
     try:
         service, notices = open_session(settings, opts)
         from intercom_tui.ui.app import InboxApp
@@ -210,6 +209,7 @@ def _start_demo(settings: config.Settings):  # type: ignore[no-untyped-def]
 
 
 def run_login(args: argparse.Namespace) -> int:
+    import asyncio
     import getpass
 
     from intercom_tui.api.client import IntercomClient
@@ -253,6 +253,8 @@ def run_login(args: argparse.Namespace) -> int:
 
 
 def run_sync(args: argparse.Namespace) -> int:
+    import asyncio
+
     from intercom_tui.service.session import open_session_async
 
     async def go() -> int:
@@ -313,6 +315,8 @@ def run_emulator(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    import asyncio
+
     from intercom_tui.service.export import to_json, to_markdown
     from intercom_tui.service.session import open_session_async
 
@@ -336,6 +340,8 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_new(args: argparse.Namespace) -> int:
+    import asyncio
+
     from intercom_tui.service.session import open_session_async
 
     async def go() -> int:

@@ -1,10 +1,13 @@
-"""Time under the tests' control: a virtual clock and an ``asyncio.sleep`` that moves it."""
+"""Stand-ins: a virtual clock and an ``asyncio.sleep`` that moves it, and a prefetch."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from dataclasses import dataclass, field
+from typing import Any
+
+JSON = dict[str, Any]
 
 
 class Clock:
@@ -31,3 +34,24 @@ class FakeSleep:
         self.delays.append(delay)
         self.clock.advance(max(0.0, delay))
         await asyncio.sleep(0)
+
+
+class ArrivedLater:
+    """A prefetch without the child: ``raw`` is its answer, there once ``arrive()``d."""
+
+    def __init__(self, conversation_id: str, raw: JSON | None, *, arrived: bool = True) -> None:
+        self.conversation_id = conversation_id
+        self.raw = raw
+        self.here = asyncio.Event()
+        if arrived:
+            self.here.set()
+
+    def arrive(self) -> None:
+        self.here.set()
+
+    def result_now(self) -> JSON | None:
+        return self.raw if self.here.is_set() else None
+
+    async def result(self) -> JSON | None:
+        await self.here.wait()
+        return self.raw

@@ -23,6 +23,7 @@ from intercom_tui.store.outbox import Outbox
 if TYPE_CHECKING:
     from intercom_tui.api.client import IntercomClient
     from intercom_tui.api.models import Conversation
+    from intercom_tui.service.prefetch import Prefetch
     from intercom_tui.service.sender import SendOutcome
     from intercom_tui.service.sync import SyncEngine, SyncProgress, SyncResult
 
@@ -112,9 +113,12 @@ class InboxService:
         saved_searches: Mapping[str, str] | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        prefetch: Prefetch | None = None,
     ) -> None:
         self.cache = cache
         self.connection = connection
+        #: The ``--open`` conversation, on its way from a child process (``prefetch.py``).
+        self.prefetch = prefetch
         self.outbox = Outbox(cache, clock=clock)
         self.directory = Directory()
         self.saved_searches = saved_searches or {}
@@ -367,24 +371,62 @@ class InboxService:
         waiting reader should not share.
         """
         from intercom_tui.api.errors import NotFoundError
-        from intercom_tui.api.models import Conversation
 
-        await self._ready_client()
-        try:
-            conversation = await self.client.get_conversation(conversation_id)
-        except NotFoundError:
-            await asyncio.to_thread(self.cache.delete_conversations, [conversation_id])
-            self.emit(RowsChanged((conversation_id,)))
-            raise
-        merged = self._with_pending_changes(conversation.raw)
-        if merged is not conversation.raw:  # queued actions changed it: the model too
-            conversation = Conversation.from_api(merged)
+        raw = await self._prefetched(conversation_id)
+        if raw is None:
+            await self._ready_client()
+            try:
+                raw = await self.client.get_conversation_raw(conversation_id)
+            except NotFoundError:
+                await asyncio.to_thread(self.cache.delete_conversations, [conversation_id])
+                self.emit(RowsChanged((conversation_id,)))
+                raise
+        conversation = self._fetched(raw, conversation_id)
         if before_storing is not None:
             shown = before_storing(conversation)
             if shown is not None:
                 await shown
-        await asyncio.to_thread(self.cache.store_thread, merged, model=conversation)
+        await self.store_conversation(conversation)
         return conversation
+
+    def take_prefetched(self, conversation_id: str) -> Conversation | None:
+        """The conversation the start-up prefetch brought, if it is here now; never waits.
+
+        Taken once: its caller shows it and stores it (``store_conversation``).
+        """
+        from intercom_tui.api.errors import ApiError
+
+        prefetch = self.prefetch
+        if prefetch is None or prefetch.conversation_id != conversation_id:
+            return None
+        raw = prefetch.result_now()
+        if raw is None:
+            return None  # not here yet (``fetch_conversation`` waits for it), or failed
+        self.prefetch = None
+        try:
+            return self._fetched(raw, conversation_id)
+        except ApiError:
+            return None  # of the wrong shape: the screen's own fetch will say so
+
+    async def store_conversation(self, conversation: Conversation) -> None:
+        """Cache a fetched conversation: its row, thread and words (in a thread)."""
+        await asyncio.to_thread(self.cache.store_thread, conversation.raw, model=conversation)
+
+    async def _prefetched(self, conversation_id: str) -> dict[str, Any] | None:
+        """The start-up prefetch's answer for this conversation, waited for; None if
+        there is none or it failed (the caller then asks the API itself)."""
+        prefetch = self.prefetch
+        if prefetch is None or prefetch.conversation_id != conversation_id:
+            return None
+        self.prefetch = None
+        return await prefetch.result()
+
+    def _fetched(self, raw: dict[str, Any], conversation_id: str) -> Conversation:
+        """The model of a fetched conversation, with queued actions re-applied so a fetch
+        never shows an optimistic change undone."""
+        from intercom_tui.api.conversations import conversation_from_api
+
+        return conversation_from_api(self._with_pending_changes(raw), conversation_id)
 
     def _with_pending_changes(self, data: dict[str, Any]) -> dict[str, Any]:
         """Re-apply queued actions so a fetch never shows an optimistic change undone."""

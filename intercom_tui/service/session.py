@@ -9,24 +9,22 @@ token into a one-line error instead of an empty inbox.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
 
 from intercom_tui import config
-from intercom_tui.service.inbox import (
-    META_ME,
-    META_WORKSPACE,
-    META_WORKSPACE_NAME,
-    Connection,
-    InboxService,
-)
-from intercom_tui.store.cache import Cache, CacheUnavailable, Filter, cache_path_for
 
 if TYPE_CHECKING:
     from intercom_tui.api.models import Me
+    from intercom_tui.service.inbox import Connection, InboxService
+    from intercom_tui.service.prefetch import Prefetch
+    from intercom_tui.store.cache import Cache
+
+# The service and the cache (and asyncio under them, ~40 ms) are imported once the
+# workspace is known: ``--open``'s prefetch is forked before them (``_open_known``), so
+# its child starts that much sooner and the UI's process pays for them in parallel.
 
 
 class SessionError(Exception):
@@ -41,6 +39,8 @@ class SessionOptions(NamedTuple):
     insecure: bool = False
     #: Start from an empty cache (the demo, whose emulator is new each run).
     fresh_cache: bool = False
+    #: A conversation to fetch in a child process while the UI starts (``--open``).
+    prefetch: str | None = None
 
 
 class Endpoint(NamedTuple):
@@ -104,6 +104,8 @@ def remember_workspace(key: str, workspace_id: str) -> None:
 
 def open_cache(api_url: str, workspace_id: str, *, fresh: bool = False) -> tuple[Cache, str]:
     """The workspace's cache, or an in-memory one (with the reason) when disk fails."""
+    from intercom_tui.store.cache import Cache, CacheUnavailable, cache_path_for
+
     path = cache_path_for(api_url, workspace_id)
     if fresh:
         for suffix in ("", "-wal", "-shm"):
@@ -129,7 +131,11 @@ def open_session(settings: config.Settings, opts: SessionOptions) -> tuple[Inbox
     """
     ep = endpoint(settings, opts)
     opened = _open_known(settings, opts, ep)
-    return opened if opened is not None else asyncio.run(_open_new(settings, opts, ep))
+    if opened is not None:
+        return opened
+    import asyncio
+
+    return asyncio.run(_open_new(settings, opts, ep))
 
 
 async def open_session_async(
@@ -145,6 +151,14 @@ async def _open_new(
     settings: config.Settings, opts: SessionOptions, ep: Endpoint
 ) -> tuple[InboxService, list[str]]:
     """First contact with a workspace: ``GET /me`` says which cache file is its own."""
+    from intercom_tui.service.inbox import (
+        META_ME,
+        META_WORKSPACE,
+        META_WORKSPACE_NAME,
+        Connection,
+        InboxService,
+    )
+
     assert ep.token is not None  # _open_known refuses a missing token
     connection = Connection(ep.api_url, ep.token)
     me = await _identify(connection)
@@ -173,11 +187,7 @@ def _open_known(
             raise SessionError(
                 "Nothing is cached for this workspace yet; run `intercom-tui sync` once online."
             )
-        cache, notice = open_cache(ep.api_url, workspace)
-        notices += [notice] if notice else []
-        if cache.count(Filter()) == 0:
-            raise SessionError("The cache is empty; run `intercom-tui sync` once online.")
-        return InboxService(cache, None, saved_searches=settings.saved_searches), notices
+        return _service(settings, ep, workspace, notices, None)
     if not ep.token:
         raise SessionError(
             "No access token: set INTERCOM_ACCESS_TOKEN, run `intercom-tui login`, "
@@ -185,10 +195,36 @@ def _open_known(
         )
     if workspace is None or opts.fresh_cache:
         return None
+    prefetch = None
+    if opts.prefetch:  # before the imports below, and before the cache is open
+        from intercom_tui.service.prefetch import Prefetch
+
+        prefetch = Prefetch.start(ep.api_url, ep.token, opts.prefetch)
+    return _service(settings, ep, workspace, notices, prefetch)
+
+
+def _service(
+    settings: config.Settings,
+    ep: Endpoint,
+    workspace: str,
+    notices: list[str],
+    prefetch: Prefetch | None,
+) -> tuple[InboxService, list[str]]:
+    """The service over the workspace's cache: online with a token, else offline."""
+    from intercom_tui.service.inbox import Connection, InboxService
+    from intercom_tui.store.cache import Filter
+
     cache, notice = open_cache(ep.api_url, workspace)
     notices += [notice] if notice else []
+    if ep.token is None:
+        if cache.count(Filter()) == 0:
+            raise SessionError("The cache is empty; run `intercom-tui sync` once online.")
+        return InboxService(cache, None, saved_searches=settings.saved_searches), notices
     connection = Connection(ep.api_url, ep.token)
-    return InboxService(cache, connection, saved_searches=settings.saved_searches), notices
+    service = InboxService(
+        cache, connection, saved_searches=settings.saved_searches, prefetch=prefetch
+    )
+    return service, notices
 
 
 async def _identify(connection: Connection) -> Me:

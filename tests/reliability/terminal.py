@@ -210,3 +210,19 @@ class PtyApp:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
         os.close(self.master)
+
+
+def app_env(token: str) -> dict[str, str]:
+    """The test's environment for the app on a pty: a UTF-8, truecolour terminal of the
+    pty's own size, with ``token``."""
+    env = {
+        **os.environ,
+        "INTERCOM_ACCESS_TOKEN": token,
+        "TERM": "xterm-256color",
+        "COLORTERM": "truecolor",
+        "LANG": "C.UTF-8",
+        "PYTHONUTF8": "1",
+    }
+    for inherited in ("TEXTUAL", "COLUMNS", "LINES"):  # devtools, or a size not the pty's
+        env.pop(inherited, None)
+    return env

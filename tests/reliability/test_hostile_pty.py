@@ -18,7 +18,6 @@ refused action: the assign picker's names and the toast of a refused tag action.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,7 +42,7 @@ from tests.data.hostile.corpus import (
 )
 from tests.harness import make_app, service_for
 from tests.reliability.support import PYTHON, ROOT
-from tests.reliability.terminal import PtyApp
+from tests.reliability.terminal import PtyApp, app_env
 
 SIZE = (120, 36)
 MARKUP = "[bold red]PWNED[/]"
@@ -182,18 +181,8 @@ def leaks(output: str) -> list[str]:
 def test_the_real_app_on_a_hostile_workspace_writes_nothing_injected(
     hostile_server: EmulatorServer, isolated_dirs: Path
 ) -> None:
-    env = {
-        **os.environ,
-        "INTERCOM_ACCESS_TOKEN": TOKEN,
-        "TERM": "xterm-256color",
-        "COLORTERM": "truecolor",
-        "LANG": "C.UTF-8",
-        "PYTHONUTF8": "1",
-    }
-    for inherited in ("TEXTUAL", "COLUMNS", "LINES"):  # devtools, or a size not the pty's
-        env.pop(inherited, None)
     argv = [PYTHON, "-m", "intercom_tui", "--base-url", hostile_server.url]
-    app = PtyApp(argv, env, str(ROOT), SIZE)
+    app = PtyApp(argv, app_env(TOKEN), str(ROOT), SIZE)
     ids = sorted(
         hostile_server.workspace.conversation_ids(),
         key=lambda cid: -int(hostile_server.workspace.conversation(cid)["updated_at"]),

@@ -20,6 +20,7 @@ from intercom_tui.ui.screens.inbox import InboxScreen
 from intercom_tui.ui.widgets.key_bar import KeyBar
 from intercom_tui.ui.widgets.sidebar import Sidebar
 from intercom_tui.ui.widgets.thread_view import ThreadView
+from tests.fakes import ArrivedLater
 from tests.harness import make_app
 
 SIZE = (120, 36)
@@ -447,3 +448,64 @@ async def test_a_conversation_that_does_not_exist_says_so(service: InboxService)
         await pilot.pause()
         header = str(conversation_screen(app).query_one("#conversation-header").content)  # type: ignore[attr-defined]
         assert "no longer exists" in header and "Loading" not in header
+
+
+async def _prefetched_open(
+    emulator: EmulatorServer, service: InboxService, *, arrived: bool
+) -> tuple[str, int, ArrivedLater]:
+    """A conversation with parts, not cached as a thread, and its prefetch (real JSON)."""
+    cid = max(
+        (item.id for item in service.window(service.view("all"), 0, 40)),
+        key=lambda c: len(
+            emulator.workspace.conversation(c)["conversation_parts"]["conversation_parts"]
+        ),
+    )
+    assert service.cache.get_thread(cid) is None
+    raw = await service.client.get_conversation_raw(cid)
+    service.prefetch = ArrivedLater(cid, raw, arrived=arrived)  # type: ignore[assignment]
+    parts = len(raw["conversation_parts"]["conversation_parts"])
+    assert parts > 3
+    return cid, parts, service.prefetch  # type: ignore[return-value]
+
+
+def conversation_gets(emulator: EmulatorServer, cid: str) -> int:
+    return sum(r.method == "GET" and r.path == f"/conversations/{cid}" for r in emulator.requests)
+
+
+async def test_a_prefetched_conversation_is_whole_in_its_first_frame(
+    emulator: EmulatorServer, service: InboxService
+) -> None:
+    """``--open``: the thread the start-up prefetch brought is shown as the screen is
+    built (not a frame later), cached once that frame is out, and not fetched again."""
+    cid, parts, _ = await _prefetched_open(emulator, service, arrived=True)
+    before = conversation_gets(emulator, cid)
+    app = make_app(service, open_conversation=cid)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = conversation_screen(app)
+        thread = screen.query_one(ThreadView)
+        assert thread.part_count == parts  # before any pause: prepared with the screen
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert thread.part_count == parts
+        assert service.cache.get_thread(cid) is not None
+    assert conversation_gets(emulator, cid) == before
+
+
+async def test_a_prefetch_still_on_its_way_is_waited_for_not_fetched_again(
+    emulator: EmulatorServer, service: InboxService
+) -> None:
+    cid, parts, prefetch = await _prefetched_open(emulator, service, arrived=False)
+    before = conversation_gets(emulator, cid)
+    app = make_app(service, open_conversation=cid)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = conversation_screen(app)
+        thread = screen.query_one(ThreadView)
+        assert thread.part_count == 0  # the cached list item: its opening message only
+        assert f"#{cid}" in str(screen.query_one("#conversation-header", Static).content)
+        prefetch.arrive()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert thread.part_count == parts
+        assert service.cache.get_thread(cid) is not None
+    assert conversation_gets(emulator, cid) == before

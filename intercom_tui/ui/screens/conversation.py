@@ -111,7 +111,9 @@ class ConversationScreen(TriageScreen):
     # ------------------------------------------------------------------ loading
     def load(self, conversation_id: str) -> None:
         self.conversation_id = conversation_id
-        cached = self.service.cached_conversation(conversation_id)
+        # ``--open``'s conversation may be here already, fetched while the app started.
+        fetched = self.service.take_prefetched(conversation_id)
+        cached = fetched or self.service.cached_conversation(conversation_id)
         thread = self.query_one(ThreadView)
         if cached is not None:
             self._show(cached, replace=True)
@@ -121,9 +123,11 @@ class ConversationScreen(TriageScreen):
             loading = f"Loading #{clean_line(conversation_id, 30)}…"
             self._header_text(Content.styled(loading, "dim"))
         thread.focus()
-        if not self.service.offline:
+        if fetched is not None:
+            self.call_after_refresh(self.keep, fetched)
+        elif not self.service.offline:
             # After this frame: the first fetch of a run also makes the HTTP client (httpx
-            # takes ~60 ms to import), and the cached copy must not wait for that.
+            # takes ~40 ms to import), and the cached copy must not wait for that.
             self.call_after_refresh(self.fetch, conversation_id)
         if cached is not None and not cached.read:
             self.service.perform(
@@ -192,6 +196,12 @@ class ConversationScreen(TriageScreen):
             message = f"Showing the cached copy: {clean_line(exc.user_message, 200)}"
             self.notify(message, severity="warning", markup=False)
             return
+        self.prefetch_next()
+
+    @work(exclusive=True, group="thread")
+    async def keep(self, fetched: Conversation) -> None:
+        """Cache a conversation shown fresh from the start-up prefetch, as ``fetch`` does."""
+        await self.service.store_conversation(fetched)
         self.prefetch_next()
 
     @work(exclusive=True, group="prefetch")
