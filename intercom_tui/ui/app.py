@@ -28,7 +28,7 @@ from intercom_tui.render.safe import clean, clean_line
 from intercom_tui.service.inbox import ActionFailed, Event, InboxService
 from intercom_tui.ui.keymap import check_keymap
 from intercom_tui.ui.messages import ServiceEvent, SyncStatus
-from intercom_tui.ui.styles import APP_CSS, CONVERSATION_CSS, LATER_CSS
+from intercom_tui.ui.styles import APP_CSS, LATER_CSS, OPEN_CSS
 from intercom_tui.ui.themes import builtin_theme_dir, load_themes
 
 if TYPE_CHECKING:
@@ -102,8 +102,8 @@ class InboxApp(App[int]):
         self._theme_notices = self._setup_themes()
         self._themes_registered = True
         self._set_css_variables()
-        if open_conversation:  # its sheet is needed by the first frame
-            self.css_path.append(Path(CONVERSATION_CSS))
+        if open_conversation:  # the first frame is the conversation's: the inbox's later
+            self.css_path[:] = [Path(path) for path in OPEN_CSS]
 
     # ------------------------------------------------------------------ start-up
     def on_mount(self) -> None:

@@ -15,7 +15,7 @@ from intercom_tui.ui.keymap import binding_ids, check_keymap
 from intercom_tui.ui.screens.conversation import ConversationScreen
 from intercom_tui.ui.screens.help import HelpScreen
 from intercom_tui.ui.screens.inbox import InboxScreen
-from intercom_tui.ui.styles import LATER_CSS
+from intercom_tui.ui.styles import APP_CSS, LATER_CSS, OPEN_CSS
 from intercom_tui.ui.themes import builtin_theme_dir, load_themes
 from intercom_tui.ui.widgets.conversation_list import ConversationList
 from intercom_tui.ui.widgets.key_bar import KeyBar
@@ -78,7 +78,7 @@ async def test_later_screens_sheets_are_read_after_the_first_frame_without_a_rep
     conversation's come after it, so opening those screens never re-parses everything."""
     service = await service_for(emulator)
     app = make_app(service)
-    assert not {str(path) for path in app.css_path} & set(LATER_CSS)
+    assert [str(path) for path in app.css_path] == APP_CSS
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         for path in LATER_CSS:
@@ -97,7 +97,30 @@ async def test_later_screens_sheets_are_read_after_the_first_frame_without_a_rep
         conversation = app.screen
         assert isinstance(conversation, ConversationScreen)
         header = conversation.query_one("#conversation-header")
-        assert header.styles.height is not None and header.styles.height.value == 1
+        assert str(header.styles.height) == "1"  # conversation.tcss, not "auto"
+        assert reparses == []
+    await service.aclose()
+
+
+async def test_opened_with_open_the_inbox_sheet_comes_after_the_first_frame(
+    emulator: EmulatorServer,
+) -> None:
+    """``--open``: the conversation's sheet is parsed for the first frame, the inbox's
+    after it; going back builds the inbox in its own style, without a re-parse."""
+    service = await service_for(emulator)
+    cid = service.window(service.view("open"), 0, 1)[0].id
+    app = make_app(service, open_conversation=cid)
+    assert [str(path) for path in app.css_path] == OPEN_CSS
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert all(app.stylesheet.has_source(path) for path in LATER_CSS)
+        reparses: list[int] = []
+        reparse = app.stylesheet.reparse
+        app.stylesheet.reparse = lambda: (reparses.append(1), reparse())[1]  # type: ignore[method-assign]
+        await pilot.press("escape")
+        await pilot.pause()
+        bar = app.screen.query_one("#view-bar")
+        assert str(bar.styles.height) == "1"  # inbox.tcss, not "auto"
         assert reparses == []
     await service.aclose()
 

@@ -24,7 +24,6 @@ from intercom_tui.api.errors import ApiError, NotFoundError
 from intercom_tui.api.models import Conversation
 from intercom_tui.render.safe import clean_line
 from intercom_tui.service import actions as A
-from intercom_tui.service.export import to_markdown
 from intercom_tui.service.inbox import ReferenceChanged, RowsChanged
 from intercom_tui.ui.format import author_kind
 from intercom_tui.ui.messages import ServiceEvent
@@ -265,6 +264,8 @@ class ConversationScreen(TriageScreen):
         if self.conversation is None:
             return
         # The id comes from the API: only safe characters reach the file name.
+        from intercom_tui.service.export import to_markdown  # on first use: not at start-up
+
         name = re.sub(r"[^A-Za-z0-9_-]", "_", self.conversation_id)
         path = Path.cwd() / f"conversation-{name}.md"
         try:

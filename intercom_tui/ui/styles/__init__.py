@@ -16,11 +16,16 @@ import os
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
-#: Shared chrome and the inbox: the first screen.
-APP_CSS = [os.path.join(_HERE, "app.tcss"), os.path.join(_HERE, "inbox.tcss")]
+#: Shared chrome.
+CHROME_CSS = os.path.join(_HERE, "app.tcss")
+#: The inbox list.
+INBOX_CSS = os.path.join(_HERE, "inbox.tcss")
 #: The conversation screen.
 CONVERSATION_CSS = os.path.join(_HERE, "conversation.tcss")
 #: Dialogs (pickers, tag editor, help, confirmations) and the compose screen.
 DIALOGS_CSS = os.path.join(_HERE, "dialogs.tcss")
-#: What the first frame does without, read once it is out.
-LATER_CSS = (CONVERSATION_CSS, DIALOGS_CSS)
+#: The first frame's sheets: the chrome and the inbox, or (``--open``) the conversation.
+APP_CSS = [CHROME_CSS, INBOX_CSS]
+OPEN_CSS = [CHROME_CSS, CONVERSATION_CSS]
+#: Every sheet; those the first frame did without are read once it is out.
+LATER_CSS = (INBOX_CSS, CONVERSATION_CSS, DIALOGS_CSS)
