@@ -169,6 +169,25 @@ async def test_streaming_keeps_the_lines_the_reader_looks_at() -> None:
         assert screen(view) == looking_at
 
 
+async def test_streaming_under_the_bottom_it_follows_repaints_once() -> None:
+    """Older parts laid out above the followed bottom change nothing on screen, so they
+    go in at once at the end: a repaint per batch sent the same screen again each time
+    (~10 KB to the terminal per batch, 20 batches here)."""
+    app = ThreadApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(ThreadView)
+        view.show(long_thread(), names=NAMES)
+        first_screen = screen(view)
+        repaints: list[int] = []
+        refresh = view.refresh
+        view.refresh = lambda *a, **k: (repaints.append(1), refresh(*a, **k))[1]  # type: ignore[method-assign]
+        await wait_rendered(pilot)
+        assert view.rendered_count == 500 and view.is_anchored
+        assert view.line_count == view.virtual_size.height
+        assert screen(view) == first_screen
+        assert len(repaints) <= 3
+
+
 async def test_home_lays_out_everything_and_shows_the_start() -> None:
     app = ThreadApp()
     async with app.run_test(size=(80, 24)) as pilot:
