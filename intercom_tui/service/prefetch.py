@@ -10,7 +10,8 @@ The child only reads (a GET: nothing that must not happen twice) and sends the a
 back over a pipe. It never reports errors: anything that goes wrong in it (a 404, a bad
 token, a dropped connection) is simply no prefetch, and the screen fetches as it always
 does, with that fetch's retries and messages. No prefetch either without ``fork()``
-(Windows), or once the process has threads (a fork copies their locks, held or not).
+(Windows), on a single core, or once the process has threads (a fork copies their
+locks, held or not).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ class Prefetch:
     @classmethod
     def start(cls, base_url: str, token: str, conversation_id: str) -> Prefetch | None:
         """Fork the child, or None where that is not safe or not possible."""
-        if not hasattr(os, "fork") or threading.active_count() > 1:
+        if not hasattr(os, "fork") or usable_cores() < 2 or threading.active_count() > 1:
             return None
         read_end, write_end = os.pipe()
         try:
@@ -110,6 +111,14 @@ class Prefetch:
             if isinstance(raw, dict):
                 self._raw = raw
         self._done.set()
+
+
+def usable_cores() -> int:
+    """Cores this process may run on. On one, the child would take its ~150 ms of CPU from
+    the app's start, and the first frame would come later, not the thread sooner."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _child(fd: int, base_url: str, token: str, conversation_id: str) -> NoReturn:

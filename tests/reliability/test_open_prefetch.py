@@ -17,6 +17,7 @@ import pytest
 
 from intercom_tui.emulator.faults import Fault
 from intercom_tui.emulator.server import EmulatorServer
+from intercom_tui.service.prefetch import usable_cores
 from intercom_tui.service.session import known_workspace, open_cache, profile_key
 from tests.conftest import TOKEN
 from tests.reliability.support import PYTHON, ROOT
@@ -24,7 +25,9 @@ from tests.reliability.terminal import PtyApp, Timeout, app_env
 
 SIZE = (120, 36)
 
-pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the prefetch forks")
+pytestmark = pytest.mark.skipif(
+    not hasattr(os, "fork") or usable_cores() < 2, reason="the prefetch needs fork() and 2 cores"
+)
 
 
 def synced(server: EmulatorServer) -> str:

@@ -4,7 +4,7 @@ A fork is only made by a process without threads, and the test process has some 
 emulator serves from one). Prints one JSON line: whether a child was forked, its pid,
 the JSON it brought (or null), and whether that pid is gone afterwards.
 
-    python -m tests.service.prefetch_probe URL TOKEN ID [--close-after SECONDS]
+    python -m tests.service.prefetch_probe URL TOKEN ID [--close-after SECONDS] [--one-core]
 """
 
 from __future__ import annotations
@@ -24,7 +24,10 @@ def main() -> None:
     parser.add_argument("token")
     parser.add_argument("conversation_id")
     parser.add_argument("--close-after", type=float)
+    parser.add_argument("--one-core", action="store_true", help="run on one core only")
     args = parser.parse_args()
+    if args.one_core:
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     prefetch = Prefetch.start(args.url, args.token, args.conversation_id)
     if prefetch is None:
         print(json.dumps({"started": False}))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -22,19 +23,32 @@ import pytest
 from intercom_tui.emulator.faults import Fault
 from intercom_tui.emulator.server import EmulatorServer
 from intercom_tui.service import actions as A
-from intercom_tui.service.prefetch import Prefetch
+from intercom_tui.service.prefetch import Prefetch, usable_cores
 from tests.conftest import TOKEN
 from tests.fakes import ArrivedLater
 from tests.service.support import Env
 
 ROOT = Path(__file__).resolve().parents[2]
 JSON = dict[str, Any]
+#: Where the app would not fork either (it then fetches in-process, tested elsewhere).
+forks = pytest.mark.skipif(
+    not hasattr(os, "fork") or usable_cores() < 2, reason="the prefetch needs fork() and 2 cores"
+)
 
 
-def probe(server_url: str, cid: str, *, token: str = TOKEN, close_after: float | None = None):  # type: ignore[no-untyped-def]
+def probe(  # type: ignore[no-untyped-def]
+    server_url: str,
+    cid: str,
+    *,
+    token: str = TOKEN,
+    close_after: float | None = None,
+    one_core: bool = False,
+):
     argv = [sys.executable, "-m", "tests.service.prefetch_probe", server_url, token, cid]
     if close_after is not None:
         argv += ["--close-after", str(close_after)]
+    if one_core:
+        argv.append("--one-core")
     done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""  # nothing from the child either: its output goes nowhere
@@ -55,6 +69,7 @@ def some_conversation(server: EmulatorServer) -> str:
 
 
 # ------------------------------------------------------------------ the child process
+@forks
 def test_the_child_brings_what_the_api_serves_in_one_request(emulator: EmulatorServer) -> None:
     cid = some_conversation(emulator)
     got = probe(emulator.url, cid)
@@ -69,6 +84,7 @@ def test_the_child_brings_what_the_api_serves_in_one_request(emulator: EmulatorS
     assert len(conversation_requests(emulator, cid)) == 1
 
 
+@forks
 @pytest.mark.parametrize("case", ["not-found", "bad-token", "server-error", "refused"])
 def test_a_failed_fetch_is_no_prefetch_after_one_attempt(
     emulator: EmulatorServer, case: str
@@ -96,6 +112,7 @@ def test_a_failed_fetch_is_no_prefetch_after_one_attempt(
         assert len(conversation_requests(emulator, cid)) == 1
 
 
+@forks
 def test_close_stops_a_child_still_waiting_for_the_server(emulator: EmulatorServer) -> None:
     """The app quit first: the child is killed and reaped, not left to finish (here it
     would answer after 20 s, and the probe would print the conversation)."""
@@ -104,6 +121,15 @@ def test_close_stops_a_child_still_waiting_for_the_server(emulator: EmulatorServ
     got = probe(emulator.url, cid, close_after=0.3)
     assert got["started"] and got["gone"]
     assert got["raw"] is None
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="needs CPU affinity")
+def test_a_process_on_one_core_does_not_fork(emulator: EmulatorServer) -> None:
+    """The child would share the one core with the app's start: no sooner thread, only a
+    later first frame."""
+    cid = some_conversation(emulator)
+    assert probe(emulator.url, cid, one_core=True) == {"started": False}
+    assert conversation_requests(emulator, cid) == []
 
 
 def test_a_process_with_threads_does_not_fork() -> None:
