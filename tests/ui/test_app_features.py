@@ -71,56 +71,37 @@ async def test_theme_choice_persists(emulator: EmulatorServer) -> None:
 # ---------------------------------------------------------------------------- keymap
 
 
+#: Per start: keys pressed, then a node that a later sheet styles, and what it sets there.
+LATER_SHEETS = {
+    "inbox": [
+        (("question_mark",), ".dialog", lambda st: st.border_top[0] == "round"),  # dialogs
+        (("escape", "enter"), "#conversation-header", lambda st: str(st.height) == "1"),
+    ],
+    "--open": [(("escape",), "#view-bar", lambda st: str(st.height) == "1")],  # the inbox
+}
+
+
+@pytest.mark.parametrize("start", list(LATER_SHEETS))
 async def test_later_screens_sheets_are_read_after_the_first_frame_without_a_reparse(
-    emulator: EmulatorServer,
+    emulator: EmulatorServer, start: str
 ) -> None:
-    """Only the inbox's CSS is parsed before the first frame; the dialogs' and the
-    conversation's come after it, so opening those screens never re-parses everything."""
+    """Only the first screen's CSS is parsed before the first frame (the inbox's, or
+    with ``--open`` the conversation's); the others come after it, so showing those
+    screens never re-parses everything ("1", not "auto": the later sheet applied)."""
     service = await service_for(emulator)
-    app = make_app(service)
-    assert [str(path) for path in app.css_path] == APP_CSS
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        for path in LATER_CSS:
-            assert app.stylesheet.has_source(path)
-        reparses: list[int] = []
-        reparse = app.stylesheet.reparse
-        app.stylesheet.reparse = lambda: (reparses.append(1), reparse())[1]  # type: ignore[method-assign]
-        await pilot.press("question_mark")
-        await pilot.pause()
-        help_screen = app.screen
-        assert isinstance(help_screen, HelpScreen)
-        dialog = help_screen.query_one(".dialog")
-        assert dialog.styles.border_top[0] == "round"  # dialogs.tcss applies
-        await pilot.press("escape", "enter")
-        await pilot.pause()
-        conversation = app.screen
-        assert isinstance(conversation, ConversationScreen)
-        header = conversation.query_one("#conversation-header")
-        assert str(header.styles.height) == "1"  # conversation.tcss, not "auto"
-        assert reparses == []
-    await service.aclose()
-
-
-async def test_opened_with_open_the_inbox_sheet_comes_after_the_first_frame(
-    emulator: EmulatorServer,
-) -> None:
-    """``--open``: the conversation's sheet is parsed for the first frame, the inbox's
-    after it; going back builds the inbox in its own style, without a re-parse."""
-    service = await service_for(emulator)
-    cid = service.window(service.view("open"), 0, 1)[0].id
+    cid = service.window(service.view("open"), 0, 1)[0].id if start == "--open" else None
     app = make_app(service, open_conversation=cid)
-    assert [str(path) for path in app.css_path] == OPEN_CSS
+    assert [str(path) for path in app.css_path] == (OPEN_CSS if cid else APP_CSS)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert all(app.stylesheet.has_source(path) for path in LATER_CSS)
         reparses: list[int] = []
         reparse = app.stylesheet.reparse
         app.stylesheet.reparse = lambda: (reparses.append(1), reparse())[1]  # type: ignore[method-assign]
-        await pilot.press("escape")
-        await pilot.pause()
-        bar = app.screen.query_one("#view-bar")
-        assert str(bar.styles.height) == "1"  # inbox.tcss, not "auto"
+        for keys, selector, styled in LATER_SHEETS[start]:
+            await pilot.press(*keys)
+            await pilot.pause()
+            assert styled(app.screen.query_one(selector).styles)
         assert reparses == []
     await service.aclose()
 
