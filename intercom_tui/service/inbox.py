@@ -409,8 +409,18 @@ class InboxService:
             return None  # of the wrong shape: the screen's own fetch will say so
 
     async def store_conversation(self, conversation: Conversation) -> None:
-        """Cache a fetched conversation: its row, thread and words (in a thread)."""
-        await asyncio.to_thread(self.cache.store_thread, conversation.raw, model=conversation)
+        """Cache a fetched conversation: its row, thread and words (in a thread).
+
+        Actions queued since it was fetched are applied again first, so the copy kept
+        never undoes them (opening marks read after taking the start-up prefetch).
+        """
+
+        def store() -> None:
+            raw = dict(conversation.raw)
+            merged = self._with_pending_changes(raw)  # ``raw`` itself when nothing is queued
+            self.cache.store_thread(merged, model=conversation if merged is raw else None)
+
+        await asyncio.to_thread(store)
 
     async def _prefetched(self, conversation_id: str) -> dict[str, Any] | None:
         """The start-up prefetch's answer for this conversation, waited for; None if

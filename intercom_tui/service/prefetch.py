@@ -17,9 +17,12 @@ locks, held or not).
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import signal
+import sys
 import threading
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 # asyncio and pickle are imported where used, after the fork: the child starts sooner.
@@ -27,6 +30,9 @@ from typing import Any, NoReturn
 JSON = dict[str, Any]
 #: Seconds ``close`` waits for a killed child to be reaped.
 CLOSE_WAIT = 2.0
+#: Seconds for the child's request, shorter than the client's 30 s: the screen's own fetch
+#: waits for it, and an answer that slow is fetched again, with retries and messages.
+CHILD_TIMEOUT = 8.0
 
 
 class Prefetch:
@@ -38,7 +44,8 @@ class Prefetch:
         self._raw: JSON | None = None
         self._done = threading.Event()
         self._reaped = False
-        self._lock = threading.Lock()  # between reaping the child and killing it
+        self._lock = threading.Lock()  # reaping vs killing; done vs adding a waiter
+        self._waiters: list[Callable[[], None]] = []
         # A thread drains the pipe as the child writes (a pipe holds 64 KB; a long
         # thread is more), so the child is done, and the answer here, before anyone asks.
         threading.Thread(target=self._read, args=(fd,), name="prefetch", daemon=True).start()
@@ -46,8 +53,14 @@ class Prefetch:
 
     @classmethod
     def start(cls, base_url: str, token: str, conversation_id: str) -> Prefetch | None:
-        """Fork the child, or None where that is not safe or not possible."""
-        if not hasattr(os, "fork") or usable_cores() < 2 or threading.active_count() > 1:
+        """Fork the child, or None where that is not safe or not possible.
+
+        Linux only: macOS's system libraries are not safe to use after a fork without an
+        exec (the proxy lookup goes through them), and Windows has no fork.
+        """
+        if not sys.platform.startswith("linux"):
+            return None
+        if usable_cores() < 2 or threading.active_count() > 1:
             return None
         read_end, write_end = os.pipe()
         try:
@@ -57,8 +70,12 @@ class Prefetch:
             os.close(write_end)
             return None
         if pid == 0:  # pragma: no cover - the child; tests see what it sends
-            os.close(read_end)
-            _child(write_end, base_url, token, conversation_id)
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_DFL)  # never the parent's handler
+                os.close(read_end)
+                _child(write_end, base_url, token, conversation_id)
+            finally:
+                os._exit(1)  # never back into the parent's code
         os.close(write_end)
         return cls(conversation_id, pid, read_end)
 
@@ -71,11 +88,26 @@ class Prefetch:
         return self._raw if self._done.is_set() else None
 
     async def result(self) -> JSON | None:
-        """The conversation's JSON once the child is done; None if it failed."""
-        if not self._done.is_set():
-            import asyncio
+        """The conversation's JSON once the child is done; None if it failed.
 
-            await asyncio.to_thread(self._done.wait)
+        Woken by the reader thread, not waited for in one: a thread blocked in a wait
+        would hold up the event loop's shutdown (quitting) until the child's answer.
+        """
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        here = loop.create_future()
+
+        def wake() -> None:
+            with contextlib.suppress(RuntimeError):  # its loop closed: the app quit
+                loop.call_soon_threadsafe(lambda: here.done() or here.set_result(None))
+
+        with self._lock:
+            waiting = not self._done.is_set()
+            if waiting:
+                self._waiters.append(wake)
+        if waiting:
+            await here
         return self._raw
 
     def close(self) -> None:
@@ -90,6 +122,17 @@ class Prefetch:
         self._done.wait(CLOSE_WAIT)
 
     def _read(self, fd: int) -> None:
+        try:
+            self._raw = self._answer(fd)
+        finally:  # whatever happened, nobody waits for more
+            with self._lock:
+                self._done.set()
+                waiters, self._waiters = self._waiters, []
+            for wake in waiters:
+                wake()
+
+    def _answer(self, fd: int) -> JSON | None:
+        """Drain the pipe, reap the child; its JSON if it exited cleanly after sending it."""
         import pickle
 
         chunks = []
@@ -99,18 +142,20 @@ class Prefetch:
                     chunks.append(chunk)
         except OSError:
             chunks = []
-        with self._lock:
-            _, status = os.waitpid(self.pid, 0)
-            self._reaped = True
-        if os.waitstatus_to_exitcode(status) == 0 and chunks:
-            try:
-                # From our own child over a pipe only it and this process hold: trusted.
-                raw = pickle.loads(b"".join(chunks))
-            except Exception:
-                raw = None
-            if isinstance(raw, dict):
-                self._raw = raw
-        self._done.set()
+        try:
+            with self._lock:
+                _, status = os.waitpid(self.pid, 0)
+                self._reaped = True
+        except ChildProcessError:  # reaped by someone else (SIGCHLD ignored): no word
+            return None
+        if os.waitstatus_to_exitcode(status) != 0 or not chunks:
+            return None
+        try:
+            # From our own child over a pipe only it and this process hold: trusted.
+            raw = pickle.loads(b"".join(chunks))
+        except Exception:
+            return None
+        return raw if isinstance(raw, dict) else None
 
 
 def usable_cores() -> int:
@@ -145,5 +190,6 @@ async def _fetch(base_url: str, token: str, conversation_id: str) -> JSON:
     from intercom_tui.api.retry import RetryPolicy
 
     # One attempt: a failure is retried by the screen's own fetch, which says why it waits.
-    async with IntercomClient(token, base_url, retry=RetryPolicy(max_attempts=1)) as client:
+    once = RetryPolicy(max_attempts=1)
+    async with IntercomClient(token, base_url, retry=once, timeout=CHILD_TIMEOUT) as client:
         return await client.get_conversation_raw(conversation_id)

@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -73,6 +74,14 @@ def wait_cached(server: EmulatorServer, cid: str, timeout: float = 30) -> None:
         time.sleep(0.05)
 
 
+def wait_until(what: str, ready: Callable[[], bool], timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not ready():
+        if time.monotonic() > deadline:
+            raise Timeout(f"no {what} after {timeout} s")
+        time.sleep(0.02)
+
+
 def wait_group_gone(pid: int, timeout: float = 10) -> None:
     """Every process of the app's session has exited (the app's pgid is its pid)."""
     deadline = time.monotonic() + timeout
@@ -112,9 +121,14 @@ def test_quitting_before_the_answer_leaves_no_process_behind(emulator: EmulatorS
     app = PtyApp(argv, app_env(TOKEN), str(ROOT), SIZE)
     try:
         app.wait_for_text(f"#{cid} ")  # the cached list item, while the child waits
+        wait_until("the child's request", lambda: emulator.open_connections > 0)
+        settle = time.monotonic() + 1.0  # the screen's fetch then waits for the child
+        while time.monotonic() < settle:
+            app.pump()
         app.press(b"q")
-        assert app.wait_exit() == 0
+        # Not the 20 s the server would take, nor the child's own 8 s timeout.
+        assert app.wait_exit(timeout=5) == 0
     finally:
         app.close()
-    wait_group_gone(app.process.pid, timeout=5)  # not the 20 s the server would take
+    wait_group_gone(app.process.pid, timeout=5)
     assert "Traceback" not in app.text_output()

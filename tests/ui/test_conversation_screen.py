@@ -451,11 +451,12 @@ async def test_a_conversation_that_does_not_exist_says_so(service: InboxService)
 
 
 async def _prefetched_open(
-    emulator: EmulatorServer, service: InboxService, *, arrived: bool
+    emulator: EmulatorServer, service: InboxService, *, arrived: bool, unread: bool = False
 ) -> tuple[str, int, ArrivedLater]:
     """A conversation with parts, not cached as a thread, and its prefetch (real JSON)."""
+    items = service.window(service.view("all"), 0, 80)
     cid = max(
-        (item.id for item in service.window(service.view("all"), 0, 40)),
+        (item.id for item in items if not (unread and item.read)),
         key=lambda c: len(
             emulator.workspace.conversation(c)["conversation_parts"]["conversation_parts"]
         ),
@@ -509,3 +510,23 @@ async def test_a_prefetch_still_on_its_way_is_waited_for_not_fetched_again(
         assert thread.part_count == parts
         assert service.cache.get_thread(cid) is not None
     assert conversation_gets(emulator, cid) == before
+
+
+async def test_a_prefetched_unread_conversation_is_marked_read_and_kept_whole(
+    emulator: EmulatorServer, service: InboxService
+) -> None:
+    """Opening marks it read after the prefetch was taken: neither the re-show that the
+    change triggers nor the copy cached afterwards may drop its parts or undo "read"."""
+    cid, parts, _ = await _prefetched_open(emulator, service, arrived=True, unread=True)
+    app = make_app(service, open_conversation=cid)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = conversation_screen(app)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.conversation is not None
+        assert len(screen.conversation.parts) == parts  # what `e` exports, `r` quotes
+        assert screen.conversation.read
+        assert re.search(r"Read +yes", screen.query_one(Sidebar).text)
+    row = service.cache.get_row(cid)
+    assert row is not None and row.read  # the cached copy keeps the queued "read"
+    assert [e.kind for e in service.outbox.due(float("inf"))] == ["read"]

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual import events
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.strip import Strip
@@ -186,6 +187,22 @@ async def test_streaming_under_the_bottom_it_follows_repaints_once() -> None:
         assert view.line_count == view.virtual_size.height
         assert screen(view) == first_screen
         assert len(repaints) <= 3
+
+
+async def test_the_wheel_right_after_opening_scrolls_a_whole_notch() -> None:
+    """Rows set aside above the followed bottom go in before the wheel scrolls, which
+    Textual clamps to the rows in the view (one line, with the first screen alone)."""
+    app = ThreadApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(ThreadView)
+        view.show(long_thread(), names=NAMES)
+        view._stream_batch(view._epoch)  # one batch of older parts, by hand: set aside
+        assert view.line_count == view.scrollable_content_region.height + 1
+        wheel = events.MouseScrollUp(view, 1, 1, 0, -1, 0, False, False, False)
+        view.post_message(wheel)
+        await pilot.pause()
+        assert view.max_scroll_y - view.scroll_y == app.scroll_sensitivity_y
+        assert not view.is_anchored
 
 
 async def test_home_lays_out_everything_and_shows_the_start() -> None:

@@ -378,6 +378,7 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         #: Rows laid out above ``_rows`` while the view follows the bottom: spliced in
         #: once streaming ends or the reader scrolls (``_splice``), not per batch.
         self._above: list[tuple[_Entry, int]] = []
+        self._above_entries = 0  # how many entries those rows are
         self._width = 0  # layout width; 0 until the widget has a size
         self._widest = 0
         self._epoch = 0  # bumps on show/clear/re-layout so stale batches stop
@@ -406,8 +407,9 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
 
     @property
     def rendered_count(self) -> int:
-        """Parts laid out so far; equals ``part_count`` once ``Rendered`` was posted."""
-        return sum(_is_part(e) for e in self._entries[self._first :])
+        """Parts laid out into the view so far; equals ``part_count`` once ``Rendered``
+        was posted (those set aside above the followed bottom do not count yet)."""
+        return sum(_is_part(e) for e in self._entries[self._first + self._above_entries :])
 
     @property
     def text(self) -> str:
@@ -520,7 +522,7 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         self._epoch += 1
         self._entries = []
         self._rows = []
-        self._above = []
+        self._above, self._above_entries = [], 0
         self._first = 0
         self._widest = 0
         self._strips.clear()
@@ -571,6 +573,7 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
             if deadline is not None and time.perf_counter() > deadline:
                 break
         self._above[0:0] = [row for entry_rows in reversed(rows) for row in entry_rows]
+        self._above_entries += len(rows)
         return lines
 
     def _splice(self) -> None:
@@ -584,7 +587,7 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         if self._above:
             added = len(self._above)
             self._rows[0:0] = self._above
-            self._above = []
+            self._above, self._above_entries = [], 0
             self._after_growth(added)
 
     def _stream(self) -> None:
@@ -656,7 +659,7 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         self._width = width
         self._widest = 0
         self._rows = []
-        self._above = []
+        self._above, self._above_entries = [], 0
         if not self._entries:
             self._first = 0
             return
@@ -725,6 +728,11 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
 
     # Key actions scroll at once (no animation: lines streaming in above would move an
     # animation's target) and with force, as scrollbars appear only after the next layout.
+    def _on_mouse_scroll_up(self, _event: events.MouseScrollUp) -> None:
+        """Textual calls this before ``Widget``'s own handler (each class's in turn), which
+        scrolls, clamped to the rows in the view: the rows set aside go in first."""
+        self._splice()
+
     def action_scroll_down(self) -> None:
         self.scroll_relative(y=1, animate=False, force=True)
 
