@@ -9,8 +9,8 @@ imported does that work on another core, so the thread is there when its screen 
 The child only reads (a GET: nothing that must not happen twice) and sends the answer
 back over a pipe. It never reports errors: anything that goes wrong in it (a 404, a bad
 token, a dropped connection) is simply no prefetch, and the screen fetches as it always
-does, with that fetch's retries and messages. No prefetch either without ``fork()``
-(Windows), on a single core, or once the process has threads (a fork copies their
+does, with that fetch's retries and messages. No prefetch either off Linux (see
+``start``), on a single core, or once the process has threads (a fork copies their
 locks, held or not).
 """
 
