@@ -338,14 +338,23 @@ class InboxService:
         return str(message.get("conversation_id") or message.get("id") or "")
 
     # ----------------------------------------------------------------- one conversation
-    def cached_conversation(self, conversation_id: str) -> Conversation | None:
-        """The thread if cached, else the list item (no parts); None if unknown."""
-        data = self._local(conversation_id)
+    def cached_conversation(
+        self, conversation_id: str, *, shown: Conversation | None = None
+    ) -> Conversation | None:
+        """The thread if cached, else the list item (no parts); None if unknown.
+
+        ``shown``: the copy on screen. Fetched but not stored yet (or fresher than the
+        thread stored), its parts stand in for the cached ones, so that a change to the
+        row re-shown meanwhile never drops or ages the parts on screen.
+        """
+        data = self._local(conversation_id, shown.raw if shown is not None else None)
         from intercom_tui.api.models import Conversation
 
         return Conversation.from_api(data) if data else None
 
-    def _local(self, conversation_id: str) -> dict[str, Any] | None:
+    def _local(
+        self, conversation_id: str, shown: Mapping[str, Any] | None = None
+    ) -> dict[str, Any] | None:
         """The cached conversation: the list JSON, with the thread's parts when cached.
 
         A sync refreshes the list JSON only, so it is the newest head; a thread fetched
@@ -355,6 +364,9 @@ class InboxService:
         if head is None:
             return None
         thread = self.cache.get_thread(conversation_id)
+        fresher = thread is None or (shown is not None and _updated(shown) >= _updated(thread))
+        if shown is not None and _parts(shown) and fresher:
+            thread = dict(shown)
         return {**thread, **head} if thread else head
 
     async def fetch_conversation(
@@ -416,9 +428,10 @@ class InboxService:
         """
 
         def store() -> None:
-            raw = dict(conversation.raw)
-            merged = self._with_pending_changes(raw)  # ``raw`` itself when nothing is queued
-            self.cache.store_thread(merged, model=conversation if merged is raw else None)
+            with self.cache.write_transaction():  # no action queued between read and write
+                raw = dict(conversation.raw)
+                merged = self._with_pending_changes(raw)  # ``raw`` itself if none is queued
+                self.cache.store_thread(merged, model=conversation if merged is raw else None)
 
         await asyncio.to_thread(store)
 
@@ -447,7 +460,7 @@ class InboxService:
         pending: dict[str, list[A.Action]] = {}
         from intercom_tui.service.sender import MAX_QUEUE
 
-        for entry in self.outbox.due(float("inf"), limit=MAX_QUEUE):
+        for entry in self.outbox.unsettled(limit=MAX_QUEUE):  # re-applying is harmless
             action = A.Action(entry.kind, entry.conversation_id, entry.payload.get("params", {}))
             pending.setdefault(entry.conversation_id, []).append(action)
         out = []
@@ -589,3 +602,15 @@ class InboxService:
             self.emit(
                 ActionFailed(f"Could not {action.describe()} on #{cid}: {outcome.message}", (cid,))
             )
+
+
+def _updated(data: Mapping[str, Any]) -> int:
+    value = data.get("updated_at")
+    return value if isinstance(value, int) else 0
+
+
+def _parts(data: Mapping[str, Any]) -> list[Any]:
+    """A conversation JSON's parts (none in a list item)."""
+    parts = data.get("conversation_parts")
+    listed = parts.get("conversation_parts") if isinstance(parts, Mapping) else None
+    return listed if isinstance(listed, list) else []

@@ -44,7 +44,8 @@ class Prefetch:
         self._raw: JSON | None = None
         self._done = threading.Event()
         self._reaped = False
-        self._lock = threading.Lock()  # reaping vs killing; done vs adding a waiter
+        self._reaping = threading.Lock()  # between reaping the child and killing it
+        self._lock = threading.Lock()  # between finishing and adding a waiter
         self._waiters: list[Callable[[], None]] = []
         # A thread drains the pipe as the child writes (a pipe holds 64 KB; a long
         # thread is more), so the child is done, and the answer here, before anyone asks.
@@ -112,7 +113,7 @@ class Prefetch:
 
     def close(self) -> None:
         """Stop the child if it is still at work (the app quit before the answer)."""
-        with self._lock:
+        with self._reaping:
             if not self._reaped:  # else the pid may already be another process's
                 try:
                     os.kill(self.pid, signal.SIGKILL)
@@ -143,10 +144,15 @@ class Prefetch:
         except OSError:
             chunks = []
         try:
-            with self._lock:
+            # Wait for its exit without reaping it, so that its pid is not reused while
+            # ``close`` may still kill it; then reap it under the lock ``close`` takes.
+            os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOWAIT)
+            with self._reaping:
                 _, status = os.waitpid(self.pid, 0)
                 self._reaped = True
         except ChildProcessError:  # reaped by someone else (SIGCHLD ignored): no word
+            with self._reaping:
+                self._reaped = True  # its pid may be another process's now
             return None
         if os.waitstatus_to_exitcode(status) != 0 or not chunks:
             return None
@@ -172,6 +178,9 @@ def _child(fd: int, base_url: str, token: str, conversation_id: str) -> NoReturn
         import asyncio
         import pickle
 
+        # A bound on it all: httpx's timeout is per phase, and a stuck DNS lookup holds
+        # asyncio.run's exit. SIGALRM's default action ends the child: no answer.
+        signal.alarm(int(CHILD_TIMEOUT) + 2)
         # The terminal is the parent's: nothing from here may reach it.
         null = os.open(os.devnull, os.O_RDWR)
         for std in (0, 1, 2):

@@ -125,6 +125,16 @@ class Outbox:
             conn.execute("UPDATE outbox SET state = ? WHERE state = ?", (AMBIGUOUS, SENDING))
         return [e._replace(state=AMBIGUOUS) for e in stuck]
 
+    def unsettled(self, limit: int = 50) -> list[OutboxEntry]:
+        """Entries the server may not have applied yet (pending, sending or ambiguous),
+        oldest first: what a copy fetched meanwhile may still lack."""
+        with self._cache.read_transaction() as conn:
+            rows = conn.execute(
+                f"SELECT {_COLUMNS} FROM outbox WHERE state IN (?, ?, ?) ORDER BY id LIMIT ?",
+                (PENDING, SENDING, AMBIGUOUS, limit),
+            )
+            return [OutboxEntry.from_row(r) for r in rows]
+
     def pending_count(self) -> int:
         """Entries not yet settled (pending, sending or ambiguous): the status line's number."""
         with self._cache.read_transaction() as conn:

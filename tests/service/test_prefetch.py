@@ -230,3 +230,37 @@ async def test_a_prefetched_answer_of_the_wrong_shape_is_not_shown(synced: Env) 
     assert svc.take_prefetched(cid) is None  # the screen then fetches, and says what failed
     conversation = await svc.fetch_conversation(cid)
     assert conversation.parts
+
+
+async def test_the_stored_copy_keeps_an_action_still_being_sent(synced: Env) -> None:
+    """A "read" the outbox is sending (claimed, not settled) when the fetched copy is
+    stored: the copy is re-merged with it, so the row does not go back to unread."""
+    svc, cid = synced.svc, some_conversation(synced.server)
+    raw = await served(synced, cid)
+    raw["read"] = False
+    svc.prefetch = ArrivedLater(cid, raw)  # type: ignore[assignment]
+    conversation = svc.take_prefetched(cid)
+    assert conversation is not None and not conversation.read
+    svc.perform([A.Action(A.READ, cid, {"read": True})], undoable=False)
+    (entry,) = svc.outbox.due(float("inf"))
+    assert svc.outbox.claim(entry)  # in flight now
+    await svc.store_conversation(conversation)
+    row = svc.cache.get_row(cid)
+    assert row is not None and row.read
+
+
+async def test_a_change_to_the_row_keeps_the_parts_shown_before_they_are_stored(
+    synced: Env,
+) -> None:
+    """Re-showing a changed row while the fetched thread is not stored yet (or an older
+    one is) takes the parts from the copy on screen, not the cached list item."""
+    svc, cid = synced.svc, some_conversation(synced.server)
+    raw = await served(synced, cid)
+    svc.prefetch = ArrivedLater(cid, raw)  # type: ignore[assignment]
+    shown = svc.take_prefetched(cid)
+    assert shown is not None and shown.parts and svc.cache.get_thread(cid) is None
+    svc.perform([A.Action(A.CLOSE, cid)])
+    assert svc.cached_conversation(cid).parts == ()  # type: ignore[union-attr]
+    again = svc.cached_conversation(cid, shown=shown)
+    assert again is not None and again.state == "closed"
+    assert again.parts == shown.parts

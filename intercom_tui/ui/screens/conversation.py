@@ -185,7 +185,6 @@ class ConversationScreen(TriageScreen):
 
         try:
             await self.service.fetch_conversation(conversation_id, before_storing=fetched)
-            self._stored(conversation_id)
         except NotFoundError:
             gone = f"Conversation #{clean_line(conversation_id, 30)} no longer exists."
             self.notify(gone, severity="error", markup=False)
@@ -202,17 +201,7 @@ class ConversationScreen(TriageScreen):
     async def keep(self, fetched: Conversation) -> None:
         """Cache a conversation shown fresh from the start-up prefetch, as ``fetch`` does."""
         await self.service.store_conversation(fetched)
-        self._stored(fetched.id)
         self.prefetch_next()
-
-    def _stored(self, conversation_id: str) -> None:
-        """The thread shown is cached now: show what the cache holds if that differs, such
-        as "read" marked while it was stored (changes are not applied to it meanwhile)."""
-        if conversation_id != self.conversation_id:
-            return
-        cached = self.service.cached_conversation(conversation_id)
-        if cached is not None and cached != self.conversation:
-            self._show(cached, replace=False)
 
     @work(exclusive=True, group="prefetch")
     async def prefetch_next(self) -> None:
@@ -304,8 +293,6 @@ class ConversationScreen(TriageScreen):
             return
         cache = self.service.cache
         row, thread = cache.get_row(self.conversation_id), cache.get_thread(self.conversation_id)
-        if thread is None and self.conversation is not None and self.conversation.parts:
-            return  # the thread shown is being stored; ``_stored`` shows this change then
         stale = (
             thread is not None
             and row is not None
@@ -314,6 +301,6 @@ class ConversationScreen(TriageScreen):
         if stale and not self.service.offline:
             self.fetch(self.conversation_id)  # someone else changed it: fetch the new parts
             return
-        cached = self.service.cached_conversation(self.conversation_id)
+        cached = self.service.cached_conversation(self.conversation_id, shown=self.conversation)
         if cached is not None:
             self._show(cached, replace=False)

@@ -613,7 +613,8 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
         if epoch != self._epoch or not self.is_attached or self._first == 0:
             return
         self._prepend(self._batch_size, _NO_LIMIT, _FRAME_BUDGET)
-        if not self._pinned or self._first == 0:
+        short = len(self._rows) <= self.scrollable_content_region.height  # taller now
+        if not self._pinned or self._first == 0 or short:
             self._splice()
         self._schedule()
 
