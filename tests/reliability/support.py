@@ -14,7 +14,7 @@ import asyncio
 import ssl
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -162,3 +162,12 @@ def assert_cache_matches_server(svc: InboxService, server: EmulatorServer) -> No
     assert cached_ids(svc.cache) == sorted(ids)
     for cid in ids:
         assert cached(svc, cid) == on_server(server, cid), cid
+
+
+def wait_until(what: str, ready: Callable[[], bool], timeout: float = 30) -> None:
+    """Poll ``ready`` until it holds; give up (fail) after a generous ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while not ready():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what} after {timeout} s")
+        time.sleep(0.01)

@@ -40,19 +40,18 @@ from intercom_tui.store.outbox import SENDING, Outbox
 from intercom_tui.ui.widgets.conversation_list import ConversationList
 from tests.conftest import FIXED_NOW, TOKEN
 from tests.harness import make_app, settings_for
-from tests.reliability.support import PYTHON, ROOT, Rig, assert_one_line, cached_ids
+from tests.reliability.support import (
+    PYTHON,
+    ROOT,
+    Rig,
+    assert_one_line,
+    cached_ids,
+    wait_until,
+)
 from tests.unit.test_cache import make_v1
 
 PAGE = 150
 LIST = "/conversations"
-
-
-def wait_until(what: str, ready: Callable[[], bool], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not ready():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what} after {timeout} s")
-        time.sleep(0.01)
 
 
 def spawn(*argv: str) -> subprocess.Popen[str]:

@@ -12,7 +12,6 @@ import os
 import re
 import subprocess
 import time
-from collections.abc import Callable
 
 import pytest
 
@@ -21,8 +20,8 @@ from intercom_tui.emulator.server import EmulatorServer
 from intercom_tui.service.prefetch import usable_cores
 from intercom_tui.service.session import known_workspace, open_cache, profile_key
 from tests.conftest import TOKEN
-from tests.reliability.support import PYTHON, ROOT
-from tests.reliability.terminal import PtyApp, Timeout, app_env
+from tests.reliability.support import PYTHON, ROOT, wait_until
+from tests.reliability.terminal import PtyApp, app_env
 
 SIZE = (120, 36)
 
@@ -55,44 +54,24 @@ def gets(server: EmulatorServer, cid: str) -> int:
     return sum(r.method == "GET" and r.path == f"/conversations/{cid}" for r in server.requests)
 
 
-def wait_cached(server: EmulatorServer, cid: str, timeout: float = 30) -> None:
-    """The app has cached the conversation's thread (read through a cache of our own)."""
+def cached_thread(server: EmulatorServer, cid: str) -> dict | None:
+    """The thread of ``cid`` as the app cached it (read through a cache of our own)."""
     workspace = known_workspace(profile_key("default", server.url))
     assert workspace is not None
-    deadline = time.monotonic() + timeout
-    while True:
-        cache, _ = open_cache(server.url, workspace)
-        try:
-            thread = cache.get_thread(cid)
-        finally:
-            cache.close()
-        if thread is not None:
-            assert str(thread["id"]) == cid
-            return
-        if time.monotonic() > deadline:
-            raise Timeout(f"the thread of #{cid} was not cached in {timeout} s")
-        time.sleep(0.05)
+    cache, _ = open_cache(server.url, workspace)
+    try:
+        return cache.get_thread(cid)
+    finally:
+        cache.close()
 
 
-def wait_until(what: str, ready: Callable[[], bool], timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not ready():
-        if time.monotonic() > deadline:
-            raise Timeout(f"no {what} after {timeout} s")
-        time.sleep(0.02)
-
-
-def wait_group_gone(pid: int, timeout: float = 10) -> None:
+def group_gone(pid: int) -> bool:
     """Every process of the app's session has exited (the app's pgid is its pid)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            os.killpg(pid, 0)
-        except ProcessLookupError:
-            return
-        if time.monotonic() > deadline:
-            raise Timeout(f"a process of the app's group is still there after {timeout} s")
-        time.sleep(0.05)
+    try:
+        os.killpg(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
 
 
 def test_open_shows_the_thread_from_one_request_and_caches_it(emulator: EmulatorServer) -> None:
@@ -104,13 +83,15 @@ def test_open_shows_the_thread_from_one_request_and_caches_it(emulator: Emulator
     try:
         app.wait_for_text(f"#{cid} ")
         app.wait_for("the newest part", lambda s: words in re.sub(r"\s+", "", s.text()))
-        wait_cached(emulator, cid)  # stored once its frame is out
+        wait_until("the thread cached", lambda: cached_thread(emulator, cid) is not None)
         app.press(b"q")
         assert app.wait_exit() == 0
     finally:
         app.close()
-    wait_group_gone(app.process.pid)
+    wait_until("the app's processes to end", lambda: group_gone(app.process.pid), 10)
     assert gets(emulator, cid) == before + 1
+    thread = cached_thread(emulator, cid)
+    assert thread is not None and str(thread["id"]) == cid
     assert "Traceback" not in app.text_output()
 
 
@@ -121,7 +102,7 @@ def test_quitting_before_the_answer_leaves_no_process_behind(emulator: EmulatorS
     app = PtyApp(argv, app_env(TOKEN), str(ROOT), SIZE)
     try:
         app.wait_for_text(f"#{cid} ")  # the cached list item, while the child waits
-        wait_until("the child's request", lambda: emulator.open_connections > 0)
+        wait_until("the child's request", lambda: emulator.open_connections > 0, 10)
         settle = time.monotonic() + 1.0  # the screen's fetch then waits for the child
         while time.monotonic() < settle:
             app.pump()
@@ -130,5 +111,5 @@ def test_quitting_before_the_answer_leaves_no_process_behind(emulator: EmulatorS
         assert app.wait_exit(timeout=5) == 0
     finally:
         app.close()
-    wait_group_gone(app.process.pid, timeout=5)
+    wait_until("the app's processes to end", lambda: group_gone(app.process.pid), 5)
     assert "Traceback" not in app.text_output()

@@ -8,6 +8,7 @@ import re
 from collections.abc import AsyncIterator
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Static
 
@@ -473,38 +474,26 @@ def conversation_gets(emulator: EmulatorServer, cid: str) -> int:
     return sum(r.method == "GET" and r.path == f"/conversations/{cid}" for r in emulator.requests)
 
 
-async def test_a_prefetched_conversation_is_whole_in_its_first_frame(
-    emulator: EmulatorServer, service: InboxService
+@pytest.mark.parametrize("arrived", [True, False], ids=["arrived", "on-its-way"])
+async def test_a_prefetched_conversation_is_shown_cached_and_not_fetched_again(
+    emulator: EmulatorServer, service: InboxService, arrived: bool
 ) -> None:
-    """``--open``: the thread the start-up prefetch brought is shown as the screen is
-    built (not a frame later), cached once that frame is out, and not fetched again."""
-    cid, parts, _ = await _prefetched_open(emulator, service, arrived=True)
+    """``--open``: a thread the start-up prefetch brought is whole as the screen is built
+    (before any pause: not a frame later); one still on its way is waited for, over the
+    cached list item. Either way it is cached afterwards and not fetched again."""
+    cid, parts, prefetch = await _prefetched_open(emulator, service, arrived=arrived)
     before = conversation_gets(emulator, cid)
     app = make_app(service, open_conversation=cid)
     async with app.run_test(size=SIZE) as pilot:
         screen = conversation_screen(app)
         thread = screen.query_one(ThreadView)
-        assert thread.part_count == parts  # before any pause: prepared with the screen
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert thread.part_count == parts
-        assert service.cache.get_thread(cid) is not None
-    assert conversation_gets(emulator, cid) == before
-
-
-async def test_a_prefetch_still_on_its_way_is_waited_for_not_fetched_again(
-    emulator: EmulatorServer, service: InboxService
-) -> None:
-    cid, parts, prefetch = await _prefetched_open(emulator, service, arrived=False)
-    before = conversation_gets(emulator, cid)
-    app = make_app(service, open_conversation=cid)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        screen = conversation_screen(app)
-        thread = screen.query_one(ThreadView)
-        assert thread.part_count == 0  # the cached list item: its opening message only
-        assert f"#{cid}" in str(screen.query_one("#conversation-header", Static).content)
-        prefetch.arrive()
+        if arrived:
+            assert thread.part_count == parts
+        else:
+            await pilot.pause()
+            assert thread.part_count == 0  # the cached list item: its opening message only
+            assert f"#{cid}" in str(screen.query_one("#conversation-header", Static).content)
+            prefetch.arrive()
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert thread.part_count == parts
