@@ -16,12 +16,15 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
-from urllib.parse import quote
 
 import httpx
 
 from intercom_tui import __version__
-from intercom_tui.api.conversations import conversation_from_api, conversation_path
+from intercom_tui.api.conversations import (
+    conversation_from_api,
+    conversation_path,
+    path_segment,
+)
 from intercom_tui.api.errors import (
     AmbiguousWriteError,
     ApiError,
@@ -365,7 +368,7 @@ class IntercomClient:
     ) -> Tag:
         return await self._call(
             "DELETE",
-            f"{conversation_path(conversation_id)}/tags/{_seg(tag_id)}",
+            f"{conversation_path(conversation_id)}/tags/{path_segment(tag_id)}",
             Tag.from_api,
             json={"admin_id": str(admin_id)},
             expect={"id": (str, int)},
@@ -682,11 +685,6 @@ def _transport_detail(exc: httpx.TransportError) -> str:
 
 def _plain(body: str) -> str:
     return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", body or ""))).strip()
-
-
-def _seg(value: str | int) -> str:
-    """One path segment; ids come from the API and are untrusted (``../`` must not escape)."""
-    return quote(str(value), safe="")
 
 
 def _page_params(per_page: int, starting_after: str | None) -> JSON:

@@ -237,9 +237,14 @@ class Page(NamedTuple):
         return [Conversation.from_api(c) for c in self.items]
 
 
+def path_segment(value: str | int) -> str:
+    """One path segment; ids come from the API and are untrusted (``../`` must not escape)."""
+    return quote(str(value), safe="")
+
+
 def conversation_path(conversation_id: str | int) -> str:
-    """``/conversations/{id}``: ids are untrusted, so ``../`` must not escape the path."""
-    return f"/conversations/{quote(str(conversation_id), safe='')}"
+    """``/conversations/{id}``."""
+    return f"/conversations/{path_segment(conversation_id)}"
 
 
 def conversation_from_api(data: JSON, conversation_id: str | int) -> Conversation:
