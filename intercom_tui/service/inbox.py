@@ -13,7 +13,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from intercom_tui.api.models import Tag
+from intercom_tui.api.models import Tag, as_dict, as_int, as_list
 from intercom_tui.service import actions as A
 from intercom_tui.service.directory import Directory, ListItem
 from intercom_tui.service.views import View, standard_views
@@ -365,7 +365,7 @@ class InboxService:
             return None
         thread = self.cache.get_thread(conversation_id)
         fresher = thread is None or (shown is not None and _updated(shown) >= _updated(thread))
-        if shown is not None and _parts(shown) and fresher:
+        if shown is not None and _has_parts(shown) and fresher:
             thread = dict(shown)
         return {**thread, **head} if thread else head
 
@@ -605,12 +605,9 @@ class InboxService:
 
 
 def _updated(data: Mapping[str, Any]) -> int:
-    value = data.get("updated_at")
-    return value if isinstance(value, int) else 0
+    return as_int(data.get("updated_at")) or 0
 
 
-def _parts(data: Mapping[str, Any]) -> list[Any]:
-    """A conversation JSON's parts (none in a list item)."""
-    parts = data.get("conversation_parts")
-    listed = parts.get("conversation_parts") if isinstance(parts, Mapping) else None
-    return listed if isinstance(listed, list) else []
+def _has_parts(data: Mapping[str, Any]) -> bool:
+    """A conversation JSON with parts (a list item has none)."""
+    return bool(as_list(as_dict(data.get("conversation_parts")).get("conversation_parts")))

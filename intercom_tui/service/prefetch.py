@@ -80,10 +80,6 @@ class Prefetch:
         os.close(write_end)
         return cls(conversation_id, pid, read_end)
 
-    def arrived(self) -> bool:
-        """The child is done (with an answer or not): ``result_now`` will not wait."""
-        return self._done.is_set()
-
     def result_now(self) -> JSON | None:
         """The conversation's JSON if it has arrived; None if not (yet), or if it failed."""
         return self._raw if self._done.is_set() else None

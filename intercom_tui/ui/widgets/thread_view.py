@@ -557,9 +557,9 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
     def _content_width(self) -> int:
         return self.scrollable_content_region.width
 
-    def _prepend(self, max_entries: int, max_lines: int, budget: float | None = None) -> int:
-        """Lay out entries above the laid-out ones, into ``_above``; returns how many
-        lines were added. Stops after ``max_entries`` entries, ``max_lines`` lines or
+    def _prepend(self, max_entries: int, max_lines: int, budget: float | None = None) -> None:
+        """Lay out entries above the laid-out ones, into ``_above`` (``_splice`` moves
+        them into the view). Stops after ``max_entries`` entries, ``max_lines`` lines or
         ``budget`` seconds.
         """
         rows: list[list[tuple[_Entry, int]]] = []
@@ -574,7 +574,6 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
                 break
         self._above[0:0] = [row for entry_rows in reversed(rows) for row in entry_rows]
         self._above_entries += len(rows)
-        return lines
 
     def _splice(self) -> None:
         """Put the rows laid out above into the view, keeping what it shows in place.
@@ -727,13 +726,13 @@ class ThreadView(ScrollView, can_focus=True, inherit_bindings=False):
             if not self._pinned:
                 self._splice()  # the reader left the bottom (wheel, scrollbar)
 
-    # Key actions scroll at once (no animation: lines streaming in above would move an
-    # animation's target) and with force, as scrollbars appear only after the next layout.
     def _on_mouse_scroll_up(self, _event: events.MouseScrollUp) -> None:
         """Textual calls this before ``Widget``'s own handler (each class's in turn), which
         scrolls, clamped to the rows in the view: the rows set aside go in first."""
         self._splice()
 
+    # Key actions scroll at once (no animation: lines streaming in above would move an
+    # animation's target) and with force, as scrollbars appear only after the next layout.
     def action_scroll_down(self) -> None:
         self.scroll_relative(y=1, animate=False, force=True)
 
